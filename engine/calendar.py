@@ -1,0 +1,175 @@
+"""Working days (工作日): the calendar table, seeded from ``chinesecalendar`` and editable.
+
+Periods count from the day after the start date (行政许可法 art. 82): 20 working days from
+2026-09-28 end on 2026-10-30. A date in a year without data raises :class:`CalendarMissing`;
+nothing is guessed.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from . import clock
+from .errors import CalendarMissing, InvalidInput
+from .models import CalendarDay, CalendarYear
+
+SEED_YEARS = range(2004, 2027)
+
+
+class WorkCalendar:
+    """An in-memory view of the calendar table."""
+
+    def __init__(self, workdays: dict[int, frozenset[date]]):
+        self._workdays = workdays  # year -> set of working days, only for maintained years
+
+    @property
+    def years(self) -> list[int]:
+        return sorted(self._workdays)
+
+    def is_workday(self, day: date) -> bool:
+        try:
+            return day in self._workdays[day.year]
+        except KeyError:
+            raise CalendarMissing(day.year) from None
+
+    def add_workdays(self, start: date, n: int) -> date:
+        """The n-th working day after ``start`` (n >= 0; 0 gives ``start``)."""
+        if n < 0:
+            raise InvalidInput("工作日数不能为负数。")
+        day = start
+        while n > 0:
+            day += timedelta(days=1)
+            if self.is_workday(day):
+                n -= 1
+        return day
+
+    def workdays_between(self, start: date, end: date) -> int:
+        """Working days after ``start`` up to and including ``end``."""
+        if end <= start:
+            return 0
+        count, day = 0, start
+        while day < end:
+            day += timedelta(days=1)
+            if self.is_workday(day):
+                count += 1
+        return count
+
+    def add_period(self, start: date, n: int, unit: str) -> date:
+        if unit == "day":
+            return start + timedelta(days=n)
+        return self.add_workdays(start, n)
+
+    def period_between(self, start: date, end: date, unit: str) -> int:
+        if unit == "day":
+            return max(0, (end - start).days)
+        return self.workdays_between(start, end)
+
+
+_cache_lock = threading.Lock()
+_cache: dict[str, tuple[object, WorkCalendar]] = {}
+
+
+def load_calendar(session: Session) -> WorkCalendar:
+    """The calendar of this database, cached until a year or day is changed."""
+    stamp = session.execute(
+        select(func.count(CalendarYear.year), func.max(CalendarYear.updated_at))).one()
+    key = str(session.get_bind().url)
+    with _cache_lock:
+        hit = _cache.get(key)
+        if hit and hit[0] == tuple(stamp):
+            return hit[1]
+    complete = set(session.scalars(select(CalendarYear.year).where(CalendarYear.complete)))
+    workdays: dict[int, set[date]] = {year: set() for year in complete}
+    for day in session.scalars(select(CalendarDay.day).where(CalendarDay.is_workday)):
+        if day.year in workdays:
+            workdays[day.year].add(day)
+    calendar = WorkCalendar({y: frozenset(d) for y, d in workdays.items()})
+    with _cache_lock:
+        _cache[key] = (tuple(stamp), calendar)
+    return calendar
+
+
+def _put_year(session: Session, year: int, is_workday, name_of, source: str, actor_id=None) -> None:
+    now = clock.now()
+    existing = {d.day: d for d in session.scalars(
+        select(CalendarDay).where(CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31)))}
+    day = date(year, 1, 1)
+    while day.year == year:
+        row = existing.get(day)
+        if row is None:
+            row = CalendarDay(day=day)
+            session.add(row)
+        row.is_workday, row.name, row.source = is_workday(day), name_of(day), source
+        row.updated_at, row.updated_by_id = now, actor_id
+        day += timedelta(days=1)
+    year_row = session.get(CalendarYear, year) or CalendarYear(year=year)
+    year_row.source, year_row.complete, year_row.updated_at = source, True, now
+    session.add(year_row)
+    session.flush()
+
+
+def seed_from_package(session: Session, years=SEED_YEARS) -> list[int]:
+    """Load the years ``chinesecalendar`` knows; years already in the table are left alone."""
+    import chinese_calendar
+
+    present = set(session.scalars(select(CalendarYear.year)))
+    added = []
+    for year in years:
+        if year in present:
+            continue
+
+        def name_of(day):
+            on_holiday, holiday = chinese_calendar.get_holiday_detail(day)
+            if holiday is not None:
+                label = str(getattr(holiday, "value", holiday))
+                return _HOLIDAY_NAMES.get(label, label) + ("" if on_holiday else "调休上班")
+            return None
+
+        _put_year(session, year, chinese_calendar.is_workday, name_of, "chinesecalendar")
+        added.append(year)
+    return added
+
+
+def declare_year(session: Session, year: int, holidays: dict[date, str], makeup_workdays: list[date],
+                 actor_id: int | None = None) -> None:
+    """Maintain a year by hand from the State Council's notice: weekdays work, weekends rest,
+    then the listed holidays rest and the listed make-up days (调休) work."""
+    for day in list(holidays) + list(makeup_workdays):
+        if day.year != year:
+            raise InvalidInput(f"日期 {day} 不属于 {year} 年。")
+    makeup = set(makeup_workdays)
+
+    def is_workday(day):
+        if day in holidays:
+            return False
+        return day in makeup or day.weekday() < 5
+
+    def name_of(day):
+        if day in holidays:
+            return holidays[day]
+        return "调休上班" if day in makeup else None
+
+    _put_year(session, year, is_workday, name_of, "manual", actor_id)
+
+
+def set_day(session: Session, day: date, is_workday: bool, name: str | None, actor_id: int | None = None) -> None:
+    """Change one date of a maintained year."""
+    row = session.get(CalendarDay, day)
+    year = session.get(CalendarYear, day.year)
+    if row is None or year is None:
+        raise CalendarMissing(day.year)
+    row.is_workday, row.name, row.source = is_workday, name, "manual"
+    row.updated_at = year.updated_at = clock.now()
+    row.updated_by_id = actor_id
+    session.flush()
+
+
+_HOLIDAY_NAMES = {
+    "New Year's Day": "元旦", "Spring Festival": "春节", "Tomb-sweeping Day": "清明节",
+    "Labour Day": "劳动节", "Dragon Boat Festival": "端午节", "National Day": "国庆节",
+    "Mid-autumn Festival": "中秋节", "Anti-Fascist 70th Day": "抗战胜利纪念日",
+}

@@ -1,0 +1,86 @@
+"""Database connection and the one place transactions begin and end.
+
+SQLite (the embedded default) runs in WAL mode with foreign keys on; write transactions start
+with ``BEGIN IMMEDIATE`` so two writers queue instead of failing half-way. PostgreSQL is the
+production database. Services only ``flush()``; :meth:`Database.transaction` commits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from .config import Settings
+from .errors import StaleCase
+
+
+def _setup_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=15000")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+class Database:
+    def __init__(self, url: str | None = None, echo: bool = False, settings: Settings | None = None):
+        self.settings = settings or Settings.from_env()
+        self.url = make_url(url or self.settings.database_url)
+        self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        kwargs = {}
+        if self.is_sqlite and self.url.database and self.url.database != ":memory:":
+            Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
+        if not self.is_sqlite:
+            kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=20)
+        self.engine = create_engine(self.url, echo=echo, **kwargs)
+        if self.is_sqlite:
+            _setup_sqlite(self.engine)
+        write_engine = self.engine.execution_options(sqlite_begin="IMMEDIATE") if self.is_sqlite else self.engine
+        info = {"settings": self.settings}
+        self.Session = sessionmaker(self.engine, expire_on_commit=False, info=info)
+        self.WriteSession = sessionmaker(write_engine, expire_on_commit=False, info=info)
+
+    @contextlib.contextmanager
+    def transaction(self, write: bool = True):
+        """One unit of work: commit on success, roll back on any exception.
+
+        A stale optimistic version at flush or commit becomes :class:`StaleCase`.
+        """
+        factory = self.WriteSession if write else self.Session
+        session: Session = factory()
+        try:
+            yield session
+            if write:
+                session.commit()
+            # a read transaction ends with close(), which keeps loaded objects usable (rollback would expire them)
+        except StaleDataError as exc:
+            session.rollback()
+            raise StaleCase("办件已被他人更新，请刷新后重试。") from exc
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.dispose()

@@ -1,0 +1,162 @@
+"""Cases (办件), their task rows, pauses and the append-only event log."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, JSONType, UTCDateTime
+from .items import Item, ItemVersion, ProcessDefinition
+
+CASE_STATES = {
+    "received": "已接件", "accepted": "已受理", "finished": "已办结",
+    "rejected": "不予受理", "withdrawn": "已撤回",
+}
+PAUSE_KINDS = {"correction": "补正", "special": "特别程序", "returned": "退回申请人"}
+CHANNELS = {"window": "窗口", "web": "网上", "phone": "电话", "mail": "信函"}
+APPLICANT_TYPES = {"1": "自然人", "2": "企业法人", "3": "事业法人", "4": "社会组织法人",
+                   "5": "非法人企业", "6": "行政机关", "9": "其他组织"}
+TASK_STATES = {"ready": "待办", "completed": "已办", "returned": "已退回", "cancelled": "已取消"}
+
+
+class Case(Base):
+    """办件: one application of an item, from intake to result."""
+
+    __tablename__ = "case"
+    __table_args__ = (
+        Index("ix_case_state_deadline", "state", "deadline"),
+        Index("ix_case_next_timer_at", "next_timer_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)  # 办件编号
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), index=True)
+    item_version_id: Mapped[int] = mapped_column(ForeignKey("item_version.id"))
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"))
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
+    case_type: Mapped[str] = mapped_column(String(20))
+    subject: Mapped[str] = mapped_column(String(300))  # 办件名称 / 摘要
+    applicant_type: Mapped[str] = mapped_column(String(2))
+    applicant_name: Mapped[str] = mapped_column(String(200))
+    cert_type: Mapped[str] = mapped_column(String(10))  # 111 居民身份证, 001 统一社会信用代码, …
+    cert_number: Mapped[str] = mapped_column(String(40), index=True)
+    contact_name: Mapped[str | None] = mapped_column(String(60))
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    address: Mapped[str | None] = mapped_column(String(300))
+    agent_name: Mapped[str | None] = mapped_column(String(60))
+    agent_cert_type: Mapped[str | None] = mapped_column(String(10))
+    agent_cert_number: Mapped[str | None] = mapped_column(String(40))
+    channel: Mapped[str] = mapped_column(String(10), default="window")
+    state: Mapped[str] = mapped_column(String(20), default="received")
+    pause_kind: Mapped[str | None] = mapped_column(String(20))  # set while the clock is stopped
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    limit_days: Mapped[int] = mapped_column(Integer, default=0)
+    limit_unit: Mapped[str] = mapped_column(String(10), default="workday")
+    deadline: Mapped[date | None] = mapped_column(Date)  # 承诺办结日期 (after pauses and extensions)
+    deadline_pending: Mapped[str | None] = mapped_column(String(200))  # why no deadline could be computed
+    paused_days: Mapped[int] = mapped_column(Integer, default=0)
+    extended_days: Mapped[int] = mapped_column(Integer, default=0)
+    loop_count: Mapped[int] = mapped_column(Integer, default=0)
+    result: Mapped[str | None] = mapped_column(String(100))
+    result_detail: Mapped[dict] = mapped_column(JSONType, default=dict)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    workflow_state: Mapped[str] = mapped_column(Text)
+    serializer_version: Mapped[str] = mapped_column(String(10))
+    next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    event_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_event_hash: Mapped[str] = mapped_column(String(64), default="")
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    item: Mapped[Item] = relationship()
+    item_version: Mapped[ItemVersion] = relationship()
+    definition: Mapped[ProcessDefinition] = relationship()
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in ("received", "accepted")
+
+
+class CaseTask(Base):
+    """办理环节: one activation of a user task of a case."""
+
+    __tablename__ = "case_task"
+    __table_args__ = (
+        Index("ix_case_task_ready", "state", "department_id", "post_code"),
+        Index("ix_case_task_due", "state", "due_date"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    spiff_id: Mapped[str] = mapped_column(String(36))
+    step_id: Mapped[str] = mapped_column(String(100))
+    step_name: Mapped[str] = mapped_column(String(200))
+    post_code: Mapped[str] = mapped_column(String(40))
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    state: Mapped[str] = mapped_column(String(20), default="ready")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    time_limit: Mapped[int] = mapped_column(Integer, default=0)
+    limit_unit: Mapped[str] = mapped_column(String(10), default="workday")
+    due_date: Mapped[date | None] = mapped_column(Date)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    opinion: Mapped[str | None] = mapped_column(Text)
+    approved: Mapped[bool | None] = mapped_column()
+    reason: Mapped[str | None] = mapped_column(Text)
+    form_data: Mapped[dict] = mapped_column(JSONType, default=dict)
+
+    case: Mapped[Case] = relationship()
+
+
+class CasePause(Base):
+    """暂停: an interval in which a case's clock stands still (补正, 特别程序, 退回申请人)."""
+
+    __tablename__ = "case_pause"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text)
+    expected_days: Mapped[int | None] = mapped_column(Integer)
+    missing_materials: Mapped[list] = mapped_column(JSONType, default=list)
+    step_id: Mapped[str | None] = mapped_column(String(100))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    paused_days: Mapped[int | None] = mapped_column(Integer)
+
+
+class CaseEvent(Base):
+    """办件日志: append-only audit of every command, hash-chained per case."""
+
+    __tablename__ = "case_event"
+    __table_args__ = (UniqueConstraint("case_id", "seq"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    actor_name: Mapped[str] = mapped_column(String(60))
+    action: Mapped[str] = mapped_column(String(40))
+    task_id: Mapped[int | None] = mapped_column(Integer)
+    step_id: Mapped[str | None] = mapped_column(String(100))
+    reason: Mapped[str | None] = mapped_column(Text)
+    before: Mapped[dict] = mapped_column(JSONType, default=dict)
+    after: Mapped[dict] = mapped_column(JSONType, default=dict)
+    detail: Mapped[dict] = mapped_column(JSONType, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class CaseCounter(Base):
+    """Daily serial for 办件编号."""
+
+    __tablename__ = "case_counter"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,86 @@
+"""Organisation: regions, departments, posts and users."""
+
+from __future__ import annotations
+
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, JSONType
+
+REGION_LEVELS = ("province", "city", "county", "township", "village")
+
+
+class Region(Base):
+    """行政区划: 省/市/县/乡/村 with its division code."""
+
+    __tablename__ = "region"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    level: Mapped[str] = mapped_column(String(10))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"))
+
+
+class Department(Base):
+    """部门 (a tree): an office or one of its sections (科室)."""
+
+    __tablename__ = "department"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    address: Mapped[str | None] = mapped_column(String(200))
+
+    region: Mapped[Region] = relationship()
+    parent: Mapped[Department | None] = relationship(remote_side="Department.id")
+
+
+user_post = Table(
+    "user_post",
+    Base.metadata,
+    Column("user_id", ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True),
+    Column("post_id", ForeignKey("post.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Post(Base):
+    """岗位: a position in a department (窗口受理, 承办, 审核, 批准, 监察 …).
+
+    BPMN user tasks name the post by ``code`` (``camunda:candidateGroups``); the task's
+    department picks which department's post it is.
+    """
+
+    __tablename__ = "post"
+    __table_args__ = (UniqueConstraint("department_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+    code: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(100))
+
+    department: Mapped[Department] = relationship()
+
+
+class User(Base):
+    """工作人员: a staff member with a 工号, a department and posts."""
+
+    __tablename__ = "user_account"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_no: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(60))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+    roles: Mapped[list] = mapped_column(JSONType, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+
+    department: Mapped[Department] = relationship()
+    posts: Mapped[list[Post]] = relationship(secondary=user_post, lazy="selectin")
+
+    def holds(self, post_code: str, department_id: int) -> bool:
+        return any(p.code == post_code and p.department_id == department_id for p in self.posts)
+
+    def has_role(self, role: str) -> bool:
+        return role in (self.roles or []) or "admin" in (self.roles or [])

@@ -1,0 +1,311 @@
+"""What every case command shares: load a case with its running workflow (row-locked), keep the
+task rows in step with the workflow, compute deadlines, record the event, notify listeners and
+save — all inside the caller's transaction (services only flush)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .. import audit, clock, listeners, runtime
+from ..calendar import WorkCalendar, load_calendar
+from ..config import Settings
+from ..errors import (
+    CalendarMissing,
+    InvalidInput,
+    InvalidState,
+    LoopLimitExceeded,
+    NotFound,
+    PermissionDenied,
+    StaleCase,
+)
+from ..models import Case, CasePause, CaseTask, Department, ProcessDefinition, User
+from ..models.cases import CASE_STATES, PAUSE_KINDS
+
+
+def settings_of(session: Session) -> Settings:
+    return session.info.get("settings") or Settings.from_env()
+
+
+def script_engine(session: Session, calendar: WorkCalendar):
+    return runtime.SunhallScriptEngine(calendar, settings_of(session).expression_timeout)
+
+
+def specs_for(session: Session, definition_id: int):
+    hit = runtime.spec_cache.peek(definition_id)
+    if hit is not None:
+        return hit
+    definition = session.get(ProcessDefinition, definition_id)
+    return runtime.spec_cache.get(definition.id, definition.process_key, definition.bpmn_xml,
+                                  settings_of(session).bpmn_max_bytes)
+
+
+@dataclass
+class Loaded:
+    """A case opened for one command."""
+
+    session: Session
+    case: Case
+    workflow: object
+    calendar: WorkCalendar
+    open_tasks: list[CaseTask]
+    snapshot: dict = field(default_factory=dict)
+
+    def task_for(self, task_id: int) -> CaseTask:
+        require_open(self.case)
+        for task in self.open_tasks:
+            if task.id == task_id:
+                return task
+        raise StaleCase("该环节已办理或已被退回，请刷新后查看办件的最新状态。")
+
+
+def _lock_case(session: Session, case_id: int) -> Case | None:
+    stmt = select(Case).where(Case.id == case_id).execution_options(populate_existing=True)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    return session.scalars(stmt).first()
+
+
+def open_case(session: Session, case_id: int, expected_version: int | None = None) -> Loaded:
+    case = _lock_case(session, case_id)
+    if case is None:
+        raise NotFound(f"办件 {case_id} 不存在。")
+    if expected_version is not None and case.version != expected_version:
+        raise StaleCase("办件已被他人更新（页面上的信息已过期），请刷新后重试。",
+                        expected=expected_version, actual=case.version)
+    calendar = load_calendar(session)
+    workflow = runtime.load_state(case.workflow_state, case.serializer_version, specs_for(session, case.definition_id),
+                                  script_engine(session, calendar))
+    tasks = list(session.scalars(
+        select(CaseTask).where(CaseTask.case_id == case.id, CaseTask.state == "ready")
+        .order_by(CaseTask.id).execution_options(populate_existing=True)))
+    loaded = Loaded(session, case, workflow, calendar, tasks)
+    loaded.snapshot = snapshot(case, tasks)
+    return loaded
+
+
+def snapshot(case: Case, tasks: list[CaseTask]) -> dict:
+    return {"state": case.state, "pause": case.pause_kind, "deadline": case.deadline,
+            "steps": sorted(t.step_id for t in tasks if t.state == "ready")}
+
+
+def require_open(case: Case) -> None:
+    if not case.is_open:
+        raise InvalidState(f"办件已{_state_name(case.state)}，不能再办理。")
+
+
+def open_pause(session: Session, case: Case) -> CasePause | None:
+    return session.scalars(select(CasePause).where(CasePause.case_id == case.id, CasePause.ended_at.is_(None))
+                           .order_by(CasePause.id.desc())).first()
+
+
+def require_running(case: Case, loaded: Loaded | None = None, task: CaseTask | None = None) -> None:
+    """The case is open and its clock runs — except that a special-procedure step may be worked
+    while its own automatic pause lasts."""
+    require_open(case)
+    if case.pause_kind and loaded is not None and task is not None and case.pause_kind == "special":
+        pause = open_pause(loaded.session, case)
+        if pause is not None and pause.expected_days is None and pause.step_id == task.step_id:
+            return
+    if case.pause_kind:
+        raise InvalidState(f"办件处于“{PAUSE_KINDS[case.pause_kind]}”暂停中，请先恢复办理。")
+
+
+def _state_name(state: str) -> str:
+    return CASE_STATES.get(state, state)
+
+
+def require_reason(reason: str | None, what: str) -> str:
+    if not reason or not reason.strip():
+        raise InvalidInput(f"{what}必须填写理由。", field="reason")
+    return reason.strip()
+
+
+def can_work(actor: User, task: CaseTask) -> bool:
+    if task.assignee_id is not None:
+        return task.assignee_id == actor.id
+    return actor.holds(task.post_code, task.department_id)
+
+
+def require_can_work(actor: User, task: CaseTask) -> None:
+    if task.assignee_id is not None and task.assignee_id != actor.id:
+        raise PermissionDenied(f"“{task.step_name}”已由其他人签收，您不能办理。")
+    if not actor.holds(task.post_code, task.department_id) and task.assignee_id != actor.id:
+        raise PermissionDenied(f"您没有“{task.step_name}”所需的岗位，不能办理此环节。")
+
+
+def require_handler(loaded: Loaded, actor: User) -> CaseTask:
+    """The actor must be able to work one of the case's current steps; returns that step."""
+    for task in loaded.open_tasks:
+        if can_work(actor, task):
+            return task
+    raise PermissionDenied("您不是此办件当前环节的办理人，不能进行此操作。")
+
+
+# --- deadlines ---------------------------------------------------------------------------------
+
+def due_date(calendar: WorkCalendar, start: datetime, limit: int, unit: str):
+    """(date, None) or (None, reason) when the calendar lacks the year."""
+    try:
+        return calendar.add_period(clock.local_date(start), limit, unit), None
+    except CalendarMissing as exc:
+        return None, exc.message
+
+
+def shift(calendar: WorkCalendar, day, n: int, unit: str):
+    if day is None or n <= 0:
+        return day
+    return calendar.add_period(day, n, unit)
+
+
+# --- keeping task rows in step with the workflow -----------------------------------------------
+
+def sync(loaded: Loaded, actor: User | None, now: datetime | None = None) -> list[CaseTask]:
+    """Create rows for newly ready user tasks, cancel rows whose task vanished, save the state.
+    Returns the new task rows."""
+    session, case, wf = loaded.session, loaded.case, loaded.workflow
+    now = now or clock.now()
+    settings = settings_of(session)
+    runtime.prune_event_manager(wf)
+    ready = {str(t.id): t for t in runtime.ready_user_tasks(wf)}
+    known = {t.spiff_id: t for t in loaded.open_tasks}
+    for spiff_id, row in known.items():
+        if spiff_id not in ready and row.state == "ready":
+            row.state = "cancelled"
+            end_special_pause(loaded, row, actor, now)
+    new_rows = []
+    fresh = [t for sid, t in ready.items() if sid not in known]
+    if fresh:
+        seen = Counter(session.scalars(select(CaseTask.step_id).where(CaseTask.case_id == case.id)))
+        for spiff_task in fresh:
+            step = spiff_task.task_spec.step
+            step_id = spiff_task.task_spec.bpmn_id
+            seen[step_id] += 1
+            if seen[step_id] - 1 > case.loop_count:  # how often the case came back to its most revisited step
+                case.loop_count = seen[step_id] - 1
+                if case.loop_count > settings.max_loops:
+                    raise LoopLimitExceeded(
+                        f"办件已第 {case.loop_count} 次回到“{spiff_task.task_spec.bpmn_name or step_id}”，"
+                        f"超过上限 {settings.max_loops} 次，已停止；请联系流程管理员处理。")
+            row = CaseTask(
+                case_id=case.id, spiff_id=str(spiff_task.id), step_id=spiff_task.task_spec.bpmn_id,
+                step_name=spiff_task.task_spec.bpmn_name or spiff_task.task_spec.bpmn_id,
+                post_code=step.post, department_id=_department_for(session, case, step.department),
+                state="ready", created_at=now, time_limit=step.time_limit or 0, limit_unit=step.time_unit,
+            )
+            row.due_date, _ = due_date(loaded.calendar, now, row.time_limit, row.limit_unit)
+            if step.assignee:
+                assignee = session.scalars(select(User).where(User.staff_no == step.assignee)).first()
+                if assignee is not None:
+                    row.assignee_id, row.claimed_at = assignee.id, now
+            session.add(row)
+            new_rows.append(row)
+        session.flush()
+        loaded.open_tasks.extend(new_rows)
+        for row in new_rows:
+            step = ready[row.spiff_id].task_spec.step
+            if step.special_procedure and not case.pause_kind:
+                start_pause(loaded, "special", f"{row.step_name}（{step.special_procedure}，时间不计入办理时限）",
+                            actor, now, step_id=row.step_id)
+    loaded.open_tasks = [t for t in loaded.open_tasks if t.state == "ready"]
+    save_state(loaded)
+    return new_rows
+
+
+def save_state(loaded: Loaded) -> None:
+    case, wf = loaded.case, loaded.workflow
+    case.workflow_state = runtime.dump_state(wf)
+    case.serializer_version = runtime.SERIALIZER_VERSION
+    case.next_timer_at = runtime.next_timer_at(wf)
+
+
+_dept_cache: dict[tuple[str, str], int] = {}
+
+
+def _department_for(session: Session, case: Case, code: str | None) -> int:
+    if not code:
+        return case.department_id
+    key = (str(session.get_bind().url), code)
+    if key not in _dept_cache:
+        dept_id = session.scalars(select(Department.id).where(Department.code == code)).first()
+        if dept_id is None:
+            raise InvalidState(f"流程图指定的办理部门 {code} 不存在。")
+        _dept_cache[key] = dept_id
+    return _dept_cache[key]
+
+
+# --- pauses (the one mechanism for 补正, 特别程序 and 退回申请人) ---------------------------------
+
+def start_pause(loaded: Loaded, kind: str, reason: str, actor: User | None, now: datetime, *,
+                expected_days: int | None = None, missing: list | None = None, step_id: str | None = None) -> CasePause:
+    case = loaded.case
+    if case.pause_kind:
+        raise InvalidState("办件已处于暂停状态。")
+    pause = CasePause(case_id=case.id, kind=kind, reason=reason, expected_days=expected_days,
+                      missing_materials=missing or [], step_id=step_id, started_at=now,
+                      started_by_id=actor.id if actor else None)
+    loaded.session.add(pause)
+    case.pause_kind = kind
+    return pause
+
+
+def end_pause(loaded: Loaded, actor: User | None, now: datetime) -> CasePause:
+    session, case = loaded.session, loaded.case
+    pause = open_pause(session, case)
+    if pause is None:
+        raise InvalidState("办件没有处于暂停状态。")
+    pause.ended_at, pause.ended_by_id = now, actor.id if actor else None
+    start_day, end_day = clock.local_date(pause.started_at), clock.local_date(now)
+    try:
+        days = loaded.calendar.period_between(start_day, end_day, case.limit_unit)
+        case.deadline = shift(loaded.calendar, case.deadline, days, case.limit_unit)
+        for task in loaded.open_tasks:
+            task.due_date = shift(loaded.calendar, task.due_date,
+                                  loaded.calendar.period_between(start_day, end_day, task.limit_unit), task.limit_unit)
+    except CalendarMissing as exc:
+        days = 0
+        case.deadline_pending = exc.message
+    pause.paused_days = days
+    case.paused_days += days
+    case.pause_kind = None
+    return pause
+
+
+def end_special_pause(loaded: Loaded, row: CaseTask, actor: User | None, now: datetime) -> None:
+    """A special-procedure step's pause ends when the step is done (or cancelled)."""
+    if loaded.case.pause_kind != "special":
+        return
+    pause = open_pause(loaded.session, loaded.case)
+    if pause is not None and pause.expected_days is None and pause.step_id == row.step_id:
+        end_pause(loaded, actor, now)
+
+
+# --- finishing and recording ---------------------------------------------------------------------
+
+def finish_if_done(loaded: Loaded, actor: User | None, now: datetime) -> bool:
+    wf, case = loaded.workflow, loaded.case
+    if not wf.is_completed() or case.state == "finished":
+        return False
+    end_name = runtime.reached_end_name(wf)
+    case.result = str(wf.data.get("result") or end_name or "办结")
+    case.state, case.finished_at = "finished", now
+    if case.accepted_at is None:
+        case.accepted_at, case.accepted_by_id = now, actor.id if actor else None
+    return True
+
+
+def emit(loaded: Loaded, actor: User | None, action: str, *, task: CaseTask | None = None, reason: str | None = None,
+         detail: dict | None = None, new_tasks: list[CaseTask] | None = None, data: dict | None = None,
+         now: datetime | None = None) -> None:
+    """Record the event, flush, then let listeners judge the transition (they may abort it)."""
+    session, case = loaded.session, loaded.case
+    after = snapshot(case, loaded.open_tasks)
+    audit.record(session, case, actor, action, task=task, reason=reason, before=loaded.snapshot, after=after,
+                 detail=detail, at=now)
+    session.flush()
+    listeners.notify(listeners.Transition(session, case, action, actor, task, new_tasks or [], data or {}, reason))
+    loaded.snapshot = after

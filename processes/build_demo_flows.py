@@ -1,0 +1,251 @@
+"""Writes the demo county's flow charts (*.bpmn in this folder) with a simple diagram layout.
+
+The .bpmn files are the product; this script is how they were drawn. Designers change them in
+the designer or in Camunda Modeler; run `python processes/build_demo_flows.py` only to redraw
+all of them from the tables below.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+HERE = Path(__file__).parent
+COL, ROW, X0, Y0 = 170, 130, 80, 80
+SIZES = {"start": (36, 36), "end": (36, 36), "user": (110, 80), "script": (110, 80), "xor": (50, 50)}
+
+
+def user(id, name, col, row, post, limit, unit="workday", **extra):
+    return dict(kind="user", id=id, name=name, col=col, row=row, post=post, limit=limit, unit=unit, **extra)
+
+
+def xor(id, name, col, row, default=None):
+    return dict(kind="xor", id=id, name=name, col=col, row=row, default=default)
+
+
+def start(col=0, row=0):
+    return dict(kind="start", id="start", name="收件", col=col, row=row)
+
+
+def end(id, name, col, row):
+    return dict(kind="end", id=id, name=name, col=col, row=row)
+
+
+def script(id, name, col, row, code):
+    return dict(kind="script", id=id, name=name, col=col, row=row, code=code)
+
+
+def _attrs(node) -> str:
+    a = [f'id="{node["id"]}"', f'name="{escape(node["name"])}"']
+    if node["kind"] == "user":
+        a.append(f'camunda:candidateGroups="{node["post"]}"')
+        if node.get("form"):
+            a.append(f'camunda:formKey="{node["form"]}"')
+        a.append(f'sunhall:timeLimit="{node["limit"]}"')
+        a.append(f'sunhall:timeUnit="{node["unit"]}"')
+        for key, attr in (("stage", "stage"), ("special", "specialProcedure"), ("dept", "department")):
+            if node.get(key):
+                a.append(f'sunhall:{attr}="{node[key]}"')
+        if node.get("docs"):
+            a.append(f'sunhall:documents="{",".join(node["docs"])}"')
+    if node["kind"] == "xor" and node.get("default"):
+        a.append(f'default="{node["default"]}"')
+    return " ".join(a)
+
+
+def _bounds(node):
+    w, h = SIZES[node["kind"]]
+    cx, cy = X0 + node["col"] * COL + 55, Y0 + node["row"] * ROW + 40
+    return cx - w // 2, cy - h // 2, w, h
+
+
+def build(process_id, name, nodes, flows, timers=()):
+    by_id = {n["id"]: n for n in nodes}
+    body, shapes, edges = [], [], []
+    for n in nodes:
+        tag = {"start": "startEvent", "end": "endEvent", "user": "userTask", "script": "scriptTask",
+               "xor": "exclusiveGateway"}[n["kind"]]
+        inner = ""
+        if n["kind"] == "user" and n.get("risk"):
+            r = n["risk"]
+            inner = (f'\n      <bpmn:extensionElements>\n        <sunhall:riskPoint name="{escape(r[0])}" type="{escape(r[1])}" '
+                     f'measure="{escape(r[2])}"/>\n      </bpmn:extensionElements>\n    ')
+        if n["kind"] == "script":
+            inner = f'\n      <bpmn:script>{escape(n["code"])}</bpmn:script>\n    '
+        attrs = _attrs(n) + (' scriptFormat="python"' if n["kind"] == "script" else "")
+        body.append(f"    <bpmn:{tag} {attrs}>{inner}</bpmn:{tag}>" if inner else f"    <bpmn:{tag} {attrs}/>")
+        x, y, w, h = _bounds(n)
+        marker = ' isMarkerVisible="true"' if n["kind"] == "xor" else ""
+        shapes.append(f'      <bpmndi:BPMNShape id="{n["id"]}_di" bpmnElement="{n["id"]}"{marker}>'
+                      f'<dc:Bounds x="{x}" y="{y}" width="{w}" height="{h}"/></bpmndi:BPMNShape>')
+    for t in timers:
+        body.append(f'    <bpmn:boundaryEvent id="{t["id"]}" name="{escape(t["name"])}" attachedToRef="{t["on"]}" '
+                    f'cancelActivity="false">\n      <bpmn:timerEventDefinition><bpmn:timeDuration>{t["duration"]}'
+                    f'</bpmn:timeDuration></bpmn:timerEventDefinition>\n    </bpmn:boundaryEvent>')
+        x, y, w, h = _bounds(by_id[t["on"]])
+        by_id[t["id"]] = dict(kind="start", id=t["id"], col=by_id[t["on"]]["col"], row=by_id[t["on"]]["row"])
+        shapes.append(f'      <bpmndi:BPMNShape id="{t["id"]}_di" bpmnElement="{t["id"]}">'
+                      f'<dc:Bounds x="{x + w - 30}" y="{y + h - 18}" width="36" height="36"/></bpmndi:BPMNShape>')
+        by_id[t["id"]]["anchor"] = (x + w - 12, y + h + 18)
+    for i, f in enumerate(flows):
+        src, dst, *rest = f
+        fid = rest[1] if len(rest) > 1 and rest[1] else f"flow_{i + 1}"
+        cond = rest[0] if rest else None
+        label = f' name="{escape(f[4])}"' if len(f) > 4 else ""
+        inner = (f'\n      <bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">{escape(cond)}'
+                 f'</bpmn:conditionExpression>\n    ') if cond else ""
+        tag = f'<bpmn:sequenceFlow id="{fid}"{label} sourceRef="{src}" targetRef="{dst}"'
+        body.append(f"    {tag}>{inner}</bpmn:sequenceFlow>" if inner else f"    {tag}/>")
+        s, d = by_id[src], by_id[dst]
+        if "anchor" in s:
+            sx, sy = s["anchor"]
+        else:
+            x, y, w, h = _bounds(s)
+            sx, sy = x + w, y + h // 2
+        x2, y2, w2, h2 = _bounds(d)
+        tx, ty = x2, y2 + h2 // 2
+        points = [(sx, sy)]
+        if sy != ty:
+            if "anchor" in s:
+                points.append((sx, ty))
+            else:
+                points += [(sx + 20, sy), (sx + 20, ty)]
+        points.append((tx, ty))
+        wps = "".join(f'<di:waypoint x="{px}" y="{py}"/>' for px, py in points)
+        edges.append(f'      <bpmndi:BPMNEdge id="{fid}_di" bpmnElement="{fid}">{wps}</bpmndi:BPMNEdge>')
+    xml = f'''<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" xmlns:dc="http://www.omg.org/spec/DD/20100524/DC"
+  xmlns:di="http://www.omg.org/spec/DD/20100524/DI" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+  xmlns:camunda="http://camunda.org/schema/1.0/bpmn" xmlns:sunhall="urn:sunhall:bpmn:1.0"
+  id="defs_{process_id}" targetNamespace="urn:sunhall:demo" exporter="Sunhall" exporterVersion="0.1">
+  <bpmn:process id="{process_id}" name="{escape(name)}" isExecutable="true">
+{chr(10).join(body)}
+  </bpmn:process>
+  <bpmndi:BPMNDiagram id="diagram_{process_id}">
+    <bpmndi:BPMNPlane id="plane_{process_id}" bpmnElement="{process_id}">
+{chr(10).join(shapes + edges)}
+    </bpmndi:BPMNPlane>
+  </bpmndi:BPMNDiagram>
+</bpmn:definitions>
+'''
+    (HERE / f"{process_id}.bpmn").write_text(xml, encoding="utf-8")
+
+
+FLOWS = {}
+
+FLOWS["individual_business_registration"] = ("个体工商户设立登记", [
+    start(),
+    user("receive", "收件审查", 1, 0, "window", 0, stage="accept", docs=["受理通知书"]),
+    xor("gw_complete", "材料齐全、符合法定形式？", 2, 0, default="to_register"),
+    user("register", "核准登记并发照", 3, 0, "window", 0, stage="decide", docs=["营业执照"]),
+    end("end_registered", "准予登记", 4, 0),
+    end("end_refused", "不予登记", 3, 1),
+], [("start", "receive"), ("receive", "gw_complete"),
+    ("gw_complete", "end_refused", "approved == False", "to_refuse", "否"),
+    ("gw_complete", "register", None, "to_register", "是"), ("register", "end_registered")])
+
+FLOWS["food_business_license"] = ("食品经营许可", [
+    start(),
+    user("accept", "受理", 1, 0, "window", 5, stage="accept", docs=["受理通知书", "补正告知书", "不予受理决定书"]),
+    user("review", "材料审查", 2, 0, "handle", 5),
+    xor("gw_inspect", "需要现场核查？", 3, 0, default="to_inspect"),
+    user("inspect", "现场核查", 4, 0, "handle", 10,
+         risk=("核查走过场", "履职风险", "两名以上执法人员核查并上传现场照片")),
+    user("audit", "审核", 5, 0, "review", 3),
+    user("decide", "审批决定", 6, 0, "approve", 2, stage="decide", docs=["准予许可决定书", "不予许可决定书"],
+         risk=("违规审批", "廉政风险", "集体研究、全程留痕")),
+    xor("gw_grant", "准予许可？", 7, 0, default="to_issue"),
+    user("issue", "制证发证", 8, 0, "window", 10, stage="deliver", docs=["食品经营许可证", "送达回证"]),
+    end("end_granted", "准予许可", 9, 0),
+    user("deliver_denial", "送达不予许可决定", 8, 1, "window", 2, stage="deliver", docs=["送达回证"]),
+    end("end_denied", "不予许可", 9, 1),
+    script("remind", "发送催办提醒", 3, 2, "reminded = True"),
+    end("end_reminded", "已提醒", 4, 2),
+], [("start", "accept"), ("accept", "review"), ("review", "gw_inspect"),
+    ("gw_inspect", "audit", "prepackaged_only == True", "to_skip_inspection", "仅销售预包装食品"),
+    ("gw_inspect", "inspect", None, "to_inspect", "需要"), ("inspect", "audit"), ("audit", "decide"),
+    ("decide", "gw_grant"), ("gw_grant", "deliver_denial", "approved == False", "to_deny", "否"),
+    ("gw_grant", "issue", None, "to_issue", "是"), ("issue", "end_granted"), ("deliver_denial", "end_denied"),
+    ("review_timer", "remind"), ("remind", "end_reminded")],
+    [dict(id="review_timer", name="审查满3天提醒", on="review", duration="P3D")])
+
+FLOWS["public_place_hygiene_license"] = ("公共场所卫生许可", [
+    start(),
+    user("accept", "受理", 1, 0, "window", 5, stage="accept", docs=["受理通知书", "补正告知书", "不予受理决定书"]),
+    user("review", "材料审查", 2, 0, "handle", 5),
+    user("hygiene_test", "卫生检测", 3, 0, "handle", 15, special="检测", docs=["检测告知书"]),
+    user("audit", "审核", 4, 0, "review", 3),
+    user("decide", "审批决定", 5, 0, "approve", 2, stage="decide", docs=["准予许可决定书", "不予许可决定书"]),
+    xor("gw_grant", "准予许可？", 6, 0, default="to_issue"),
+    user("issue", "制证发证", 7, 0, "window", 10, stage="deliver", docs=["公共场所卫生许可证", "送达回证"]),
+    end("end_granted", "准予许可", 8, 0),
+    user("deliver_denial", "送达不予许可决定", 7, 1, "window", 2, stage="deliver", docs=["送达回证"]),
+    end("end_denied", "不予许可", 8, 1),
+], [("start", "accept"), ("accept", "review"), ("review", "hygiene_test"), ("hygiene_test", "audit"),
+    ("audit", "decide"), ("decide", "gw_grant"), ("gw_grant", "deliver_denial", "approved == False", "to_deny", "否"),
+    ("gw_grant", "issue", None, "to_issue", "是"), ("issue", "end_granted"), ("deliver_denial", "end_denied")])
+
+FLOWS["construction_permit"] = ("建筑工程施工许可证核发", [
+    start(),
+    user("accept", "受理", 1, 0, "window", 1, stage="accept", docs=["受理通知书", "补正告知书", "不予受理决定书"]),
+    xor("gw_small", "限额以下小型工程？", 2, 0, default="to_review"),
+    user("notify_exempt", "告知无需办理", 3, 1, "window", 1, stage="deliver", docs=["告知书"]),
+    end("end_exempt", "无需办理", 4, 1),
+    user("review", "审查", 3, 0, "handle", 3),
+    user("decide", "批准", 4, 0, "approve", 2, stage="decide", docs=["准予许可决定书", "不予许可决定书"]),
+    xor("gw_grant", "准予许可？", 5, 0, default="to_issue"),
+    user("issue", "发证", 6, 0, "window", 1, stage="deliver", docs=["建筑工程施工许可证", "送达回证"]),
+    end("end_granted", "准予许可", 7, 0),
+    user("deliver_denial", "送达不予许可决定", 6, 1, "window", 1, stage="deliver", docs=["送达回证"]),
+    end("end_denied", "不予许可", 7, 1),
+], [("start", "accept"), ("accept", "gw_small"),
+    ("gw_small", "notify_exempt", "contract_amount <= 300000 or floor_area <= 300", "to_exempt", "≤30万元或≤300㎡"),
+    ("gw_small", "review", None, "to_review", "否"), ("notify_exempt", "end_exempt"), ("review", "decide"),
+    ("decide", "gw_grant"), ("gw_grant", "deliver_denial", "approved == False", "to_deny", "否"),
+    ("gw_grant", "issue", None, "to_issue", "是"), ("issue", "end_granted"), ("deliver_denial", "end_denied")])
+
+FLOWS["administrative_penalty_general"] = ("行政处罚一般程序", [
+    start(),
+    user("file", "立案", 1, 0, "approve", 7, stage="accept", docs=["立案审批表"]),
+    user("investigate", "调查取证", 2, 0, "handle", 60, unit="day", docs=["现场检查笔录", "询问笔录"],
+         risk=("选择性执法", "执法风险", "两名执法人员共同调查、全程记录")),
+    user("legal_review", "法制审核", 3, 0, "legal", 5),
+    user("notify", "告知陈述申辩和听证权利", 4, 0, "handle", 3, docs=["行政处罚事先告知书"]),
+    xor("gw_hearing", "当事人申请听证？", 5, 0, default="to_decide"),
+    user("hearing", "听证", 6, 1, "handle", 15, special="听证", docs=["听证笔录"]),
+    user("decide", "处罚决定", 7, 0, "approve", 5, stage="decide", docs=["行政处罚决定书"],
+         risk=("滥用裁量权", "廉政风险", "对照裁量基准，超出范围须说明理由并集体讨论")),
+    user("deliver", "送达", 8, 0, "handle", 7, stage="deliver", docs=["送达回证"]),
+    user("execute", "执行", 9, 0, "handle", 15),
+    end("end_executed", "执行完毕", 10, 0),
+], [("start", "file"), ("file", "investigate"), ("investigate", "legal_review"), ("legal_review", "notify"),
+    ("notify", "gw_hearing"), ("gw_hearing", "hearing", "hearing_requested == True", "to_hearing", "申请听证"),
+    ("gw_hearing", "decide", None, "to_decide", "未申请"), ("hearing", "decide"), ("decide", "deliver"),
+    ("deliver", "execute"), ("execute", "end_executed")])
+
+FLOWS["government_information_request"] = ("政府信息公开申请", [
+    start(),
+    user("register", "登记", 1, 0, "window", 1),
+    user("formal_review", "形式审查", 2, 0, "handle", 3),
+    xor("gw_ours", "属于本机关公开范围？", 3, 0, default="to_accept"),
+    user("notify_not_ours", "告知不属于本机关或信息不存在", 4, 1, "handle", 2, stage="deliver", docs=["告知书", "送达回证"]),
+    end("end_not_ours", "不属于本机关或信息不存在", 5, 1),
+    user("accept", "受理", 4, 0, "window", 1, stage="accept", docs=["受理通知书"]),
+    user("assign", "交办承办部门答复", 5, 0, "handle", 5),
+    user("secrecy_review", "保密审查", 6, 0, "review", 3),
+    user("draft", "拟定答复", 7, 0, "handle", 3),
+    user("approve_reply", "审批答复", 8, 0, "approve", 2, stage="decide", docs=["政府信息公开申请答复书"]),
+    user("deliver", "答复并送达", 9, 0, "window", 2, stage="deliver", docs=["送达回证"]),
+    end("end_replied", "已答复", 10, 0),
+], [("start", "register"), ("register", "formal_review"), ("formal_review", "gw_ours"),
+    ("gw_ours", "notify_not_ours", "not_ours == True", "to_not_ours", "否"),
+    ("gw_ours", "accept", None, "to_accept", "是"), ("notify_not_ours", "end_not_ours"), ("accept", "assign"),
+    ("assign", "secrecy_review"), ("secrecy_review", "draft"), ("draft", "approve_reply"),
+    ("approve_reply", "deliver"), ("deliver", "end_replied")])
+
+
+if __name__ == "__main__":
+    for key, (title, nodes, flows, *timers) in FLOWS.items():
+        build(key, title, nodes, flows, timers[0] if timers else ())
+        print(f"wrote processes/{key}.bpmn")

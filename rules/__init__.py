@@ -1,0 +1,1 @@
+"""Supervision rules (电子监察): checkpoints evaluated on every case transition and by time."""

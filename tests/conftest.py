@@ -1,0 +1,124 @@
+"""Fixtures: one real database per run (SQLite file by default, PostgreSQL when
+SUNHALL_TEST_DATABASE_URL is set), migrated with Alembic and loaded with the demo county;
+case tables are emptied after every test."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, delete, select, text
+
+from engine import clock, migrate
+from engine.config import Settings
+from engine.db import Database
+from engine.models import Base, Case, CaseCounter, CaseEvent, CasePause, CaseTask, SchedulerLease, User
+from engine.service import Applicant
+from webapp.demo import load_demo
+
+DATA = Path(__file__).parent / "data"
+PG_URL = os.environ.get("SUNHALL_TEST_DATABASE_URL")
+
+
+def _reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def db_url(tmp_path_factory) -> str:
+    if PG_URL:
+        _reset_postgres(PG_URL)
+        return PG_URL
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'sunhall-test.sqlite'}"
+
+
+@pytest.fixture(scope="session")
+def settings(db_url, tmp_path_factory) -> Settings:
+    return Settings(database_url=db_url, secret_key="test-secret", instance_dir=tmp_path_factory.mktemp("instance"))
+
+
+@pytest.fixture(scope="session")
+def database(settings) -> Database:
+    migrate.upgrade(settings.database_url)
+    db = Database(settings=settings)
+    with db.transaction() as session:
+        load_demo(session)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_cases(request):
+    yield
+    if "database" not in request.fixturenames:
+        return
+    db = request.getfixturevalue("database")
+    with db.transaction() as session:
+        for model in (CaseEvent, CasePause, CaseTask, Case, CaseCounter, SchedulerLease):
+            session.execute(delete(model))
+
+
+@pytest.fixture
+def frozen_clock():
+    """Monday 2026-09-28 09:00 in China; tests move it with clock.travel."""
+    with clock.frozen(datetime(2026, 9, 28, 9, 0, tzinfo=clock.LOCAL_TZ)):
+        yield clock
+
+
+@pytest.fixture
+def session(database):
+    """A write session the test commits itself through ``run``."""
+    s = database.WriteSession()
+    yield s
+    s.rollback()
+    s.close()
+
+
+@pytest.fixture
+def run(database):
+    """Run one command in its own transaction, like the web app does: ``run(fn, *args)``."""
+
+    def _run(fn, *args, **kwargs):
+        with database.transaction() as s:
+            resolved = [_actor(s, a) for a in args]
+            return fn(s, *resolved, **{k: _actor(s, v) for k, v in kwargs.items()})
+
+    return _run
+
+
+class As:
+    """Marks an argument to be replaced by the User with this 工号 inside the command's session."""
+
+    def __init__(self, staff_no: str):
+        self.staff_no = staff_no
+
+
+def _actor(session, value):
+    if isinstance(value, As):
+        return session.scalars(select(User).where(User.staff_no == value.staff_no)).one()
+    return value
+
+
+@pytest.fixture
+def person():
+    return Applicant(name="张三", cert_type="111", cert_number="11010519491231002X", phone="13800000000",
+                     address="阳光县城关镇")
+
+
+@pytest.fixture
+def company():
+    return Applicant(name="阳光县好味道餐饮有限公司", type="2", cert_type="001", cert_number="91530930MA6N8X0Q31",
+                     contact_name="李四", phone="13912345678")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "postgres_only: needs PostgreSQL")
+
+
+__all__ = ["As", "Base", "DATA"]

@@ -1,0 +1,63 @@
+"""Alembic: upgrade from empty, downgrade to empty, a single head, and models that match."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
+
+from engine import migrate
+from engine.models import Base
+
+
+@pytest.fixture
+def empty_url(tmp_path):
+    pg = os.environ.get("SUNHALL_TEST_DATABASE_URL")
+    if not pg:
+        yield f"sqlite:///{tmp_path / 'migrations.sqlite'}"
+        return
+    url = make_url(pg)
+    name = f"{url.database}_migrations"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield url.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _tables(url):
+    engine = create_engine(url)
+    try:
+        return set(inspect(engine).get_table_names()) - {"alembic_version"}
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_from_empty_and_downgrade_to_empty(empty_url):
+    assert _tables(empty_url) == set()
+    migrate.upgrade(empty_url)
+    assert _tables(empty_url) == set(Base.metadata.tables)
+    migrate.downgrade(empty_url, "base")
+    assert _tables(empty_url) == set()
+    migrate.upgrade(empty_url)  # and again: nothing left behind
+    assert _tables(empty_url) == set(Base.metadata.tables)
+
+
+def test_single_head(empty_url):
+    assert len(migrate.heads(empty_url)) == 1
+
+
+def test_migrations_match_the_models(empty_url):
+    migrate.upgrade(empty_url)
+    engine = create_engine(empty_url)
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}), Base.metadata)
+    engine.dispose()
+    assert diff == []

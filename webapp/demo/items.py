@@ -1,0 +1,106 @@
+"""The demo county's items (事项), every field of domain.md §2. Codes follow the coding rule of
+docs/bpmn.md: item type (2) + county division code (6) + serial (4)."""
+
+SUPERVISION_PHONE = "0883-6120012"
+
+_MATERIALS_ID = {"name": "申请人身份证明", "format": "纸质或电子", "original": "原件", "count": 1, "required": True}
+
+
+def _item(code, department, **fields):
+    base = dict(category=code[:2], case_type="promised", subject_nature="法定机关", charges_fee=False,
+                fee_basis="", fee_standard="不收费", limit_unit="workday", extension_limit=0,
+                correction_notice_limit=5, place="阳光县政务服务中心一楼", supervision_phone=SUPERVISION_PHONE,
+                online_url="", service_forms=[], faq=[], extra={})
+    base.update(fields)
+    return {"code": code, "department": department, "fields": base}
+
+
+ITEMS = [
+    _item(
+        "075309300001", "scjgj", name="个体工商户设立登记", category="07", case_type="instant",
+        process_key="individual_business_registration", section="登记注册股",
+        legal_basis=[{"title": "促进个体工商户发展条例", "article": "第八条",
+                      "text": "申请登记为个体工商户的，应当向经营场所所在地登记机关申请登记。"},
+                     {"title": "市场主体登记管理条例", "article": "第十九条",
+                      "text": "登记机关对申请材料进行形式审查。申请材料齐全、符合法定形式的予以确认并当场登记。"}],
+        conditions="有经营能力的自然人，有固定经营场所，经营范围不属于法律法规禁止的行业。",
+        legal_limit=3, promised_limit=0, phone="0883-6120315",
+        materials=[_MATERIALS_ID,
+                   {"name": "个体工商户登记（备案）申请书", "format": "纸质或电子", "original": "原件", "count": 1, "required": True},
+                   {"name": "经营场所使用证明", "format": "纸质或电子", "original": "复印件", "count": 1, "required": True}],
+        service_forms=[{"code": "GT-01", "name": "个体工商户登记（备案）申请书", "note": "申请人本人签字"}],
+        faq=[{"q": "个体工商户可以起字号吗？", "a": "可以，也可以不起字号，以经营者姓名登记。"}],
+    ),
+    _item(
+        "015309300002", "scjgj", name="食品经营许可", category="01", process_key="food_business_license",
+        section="食品经营监管股", extension_limit=10,
+        legal_basis=[{"title": "中华人民共和国食品安全法", "article": "第三十五条",
+                      "text": "国家对食品生产经营实行许可制度。从事食品销售和餐饮服务，应当依法取得许可。"},
+                     {"title": "食品经营许可和备案管理办法", "article": "第二十四条",
+                      "text": "需要对申请材料的实质内容进行核实的，应当进行现场核查。"}],
+        conditions="具有与经营的食品品种、数量相适应的经营场所、设施设备、食品安全管理人员和管理制度。",
+        legal_limit=20, promised_limit=15, phone="0883-6120315",
+        materials=[{"name": "食品经营许可申请书", "format": "纸质或电子", "original": "原件", "count": 1, "required": True},
+                   {"name": "营业执照", "format": "纸质或电子", "original": "复印件", "count": 1, "required": True},
+                   {"name": "经营场所平面图和设备布局图", "format": "纸质或电子", "original": "原件", "count": 1, "required": True},
+                   {"name": "食品安全自查、从业人员健康管理等制度", "format": "纸质或电子", "original": "原件", "count": 1,
+                    "required": True}],
+        service_forms=[{"code": "SP-01", "name": "食品经营许可申请书", "note": "加盖公章或经营者签字"}],
+        faq=[{"q": "仅销售预包装食品需要许可吗？", "a": "仅销售预包装食品的实行备案管理，不需现场核查。"}],
+    ),
+    _item(
+        "015309300003", "wsjkj", name="公共场所卫生许可", category="01", process_key="public_place_hygiene_license",
+        section="卫生监督所", extension_limit=10,
+        legal_basis=[{"title": "公共场所卫生管理条例", "article": "第八条",
+                      "text": "经营单位须取得“卫生许可证”后，方可向工商行政管理部门申请登记。"}],
+        conditions="场所布局、设施设备符合卫生标准，从业人员持有效健康合格证明。",
+        legal_limit=20, promised_limit=15, phone="0883-6120120",
+        materials=[{"name": "卫生许可申请表", "format": "纸质或电子", "original": "原件", "count": 1, "required": True},
+                   {"name": "法定代表人或负责人身份证明", "format": "纸质或电子", "original": "复印件", "count": 1,
+                    "required": True},
+                   {"name": "场所平面图和卫生设施布局图", "format": "纸质或电子", "original": "原件", "count": 1, "required": True},
+                   {"name": "卫生检测（评价）报告", "format": "纸质或电子", "original": "原件", "count": 1, "required": True},
+                   {"name": "卫生管理制度", "format": "纸质或电子", "original": "原件", "count": 1, "required": True},
+                   {"name": "从业人员健康合格证明", "format": "纸质或电子", "original": "复印件", "count": 1, "required": True}],
+        extra={"有效期": "4年"},
+    ),
+    _item(
+        "015309300004", "zjj", name="建筑工程施工许可证核发", category="01", process_key="construction_permit",
+        section="建筑业管理股", extension_limit=0,
+        legal_basis=[{"title": "中华人民共和国建筑法", "article": "第七条、第八条",
+                      "text": "建筑工程开工前，建设单位应当申请领取施工许可证；符合条件的，自收到申请之日起七日内颁发。"},
+                     {"title": "建筑工程施工许可管理办法", "article": "第二条",
+                      "text": "工程投资额在30万元以下或者建筑面积在300平方米以下的建筑工程，可以不申请办理施工许可证。"}],
+        conditions="已办理用地、规划许可，施工场地具备施工条件，已确定施工企业，有保证工程质量和安全的具体措施。",
+        legal_limit=7, promised_limit=5, limit_unit="day", phone="0883-6120230",
+        materials=[{"name": "建筑工程施工许可证申请表", "format": "纸质或电子", "original": "原件", "count": 1, "required": True},
+                   {"name": "建设工程规划许可证", "format": "纸质或电子", "original": "复印件", "count": 1, "required": True},
+                   {"name": "施工合同", "format": "纸质或电子", "original": "复印件", "count": 1, "required": True}],
+    ),
+    _item(
+        "025309300005", "scjgj", name="行政处罚一般程序", category="02", process_key="administrative_penalty_general",
+        section="执法稽查大队", correction_notice_limit=0,
+        legal_basis=[{"title": "中华人民共和国行政处罚法", "article": "第五十四条至第六十五条",
+                      "text": "除当场处罚外，行政机关发现公民、法人或者其他组织有依法应当给予行政处罚的行为的，"
+                              "必须全面、客观、公正地调查，收集有关证据。"},
+                     {"title": "中华人民共和国行政处罚法", "article": "第六十条",
+                      "text": "行政机关应当自行政处罚案件立案之日起九十日内作出行政处罚决定。"}],
+        conditions="有违法事实，依法应当给予行政处罚，属于本机关管辖。",
+        legal_limit=90, promised_limit=90, limit_unit="day", phone="0883-6120315",
+        materials=[{"name": "案件来源登记表", "format": "纸质或电子", "original": "原件", "count": 1, "required": True}],
+        extra={"处罚种类": ["警告", "通报批评", "罚款", "没收违法所得", "责令停产停业", "暂扣许可证件"],
+               "处罚程序": "一般程序", "实施主体": "阳光县市场监督管理局",
+               "裁量基准": {"轻微": [0, 5000], "一般": [5000, 30000], "严重": [30000, 100000]}},
+    ),
+    _item(
+        "205309300006", "zfb", name="政府信息公开申请", category="20", process_key="government_information_request",
+        section="政务公开办", extension_limit=20, correction_notice_limit=7,
+        legal_basis=[{"title": "中华人民共和国政府信息公开条例", "article": "第三十三条",
+                      "text": "不能当场答复的，应当自收到申请之日起20个工作日内予以答复；需要延长的，延长的期限最长不得超过20个工作日。"}],
+        conditions="公民、法人或者其他组织向行政机关申请获取政府信息。",
+        legal_limit=20, promised_limit=20, phone="0883-6120100",
+        materials=[{"name": "政府信息公开申请表", "format": "纸质或电子", "original": "原件", "count": 1, "required": True},
+                   _MATERIALS_ID],
+        fee_basis="《政府信息公开信息处理费管理办法》", fee_standard="一般不收费；申请数量、频次明显超过合理范围的按标准收取信息处理费",
+    ),
+]

@@ -1,0 +1,39 @@
+"""Domain errors become pages (or JSON) with a Chinese message and the right status; the
+request's transaction is rolled back, so nothing half-done is kept."""
+
+from __future__ import annotations
+
+from flask import g, jsonify, render_template, request
+
+from engine.errors import SunhallError
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def register(app) -> None:
+    @app.errorhandler(SunhallError)
+    def domain_error(exc: SunhallError):
+        g.db_rollback = True
+        if _wants_json():
+            return jsonify(error=exc.code, message=exc.message), exc.status
+        return render_template("error.html", message=exc.message, status=exc.status), exc.status
+
+    @app.errorhandler(404)
+    def not_found(_exc):
+        return render_template("error.html", message="页面不存在。", status=404), 404
+
+    @app.errorhandler(403)
+    def forbidden(_exc):
+        return render_template("error.html", message="您没有权限访问此页面。", status=403), 403
+
+    @app.errorhandler(400)
+    def bad_request(exc):
+        message = "请求无效或页面已过期，请刷新后重试。"
+        return render_template("error.html", message=message, status=400), 400
+
+    @app.errorhandler(500)
+    def server_error(_exc):
+        g.db_rollback = True
+        return render_template("error.html", message="系统内部错误，操作未生效。请稍后重试或联系管理员。", status=500), 500
