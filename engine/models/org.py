@@ -79,6 +79,17 @@ class User(Base):
     department: Mapped[Department] = relationship()
     posts: Mapped[list[Post]] = relationship(secondary=user_post, lazy="selectin")
 
+    # the session-login protocol (is_active, is_authenticated, get_id), without importing Flask
+    @property
+    def is_active(self) -> bool:
+        return bool(self.active)
+
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
     def holds(self, post_code: str, department_id: int) -> bool:
         return any(p.code == post_code and p.department_id == department_id for p in self.posts)
 

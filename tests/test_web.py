@@ -1,0 +1,61 @@
+"""The web app: health page, login with CSRF and argon2, the worklist."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from engine.service import start_case
+from webapp import create_app
+
+from .conftest import As
+
+
+@pytest.fixture
+def app(database, settings):
+    return create_app({"database_url": settings.database_url, "instance_dir": settings.instance_dir, "TESTING": True})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def _csrf(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def login(client, staff_no, password="Sunhall@2026"):
+    token = _csrf(client.get("/login").get_data(as_text=True))
+    return client.post("/login", data={"staff_no": staff_no, "password": password, "csrf_token": token})
+
+
+def test_health(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_login_page_is_chinese_and_refuses_wrong_password(client):
+    page = client.get("/login").get_data(as_text=True)
+    assert "工作人员登录" in page and 'lang="zh-CN"' in page
+    response = login(client, "sc001", "wrong")
+    assert response.status_code == 401 and "工号或密码错误" in response.get_data(as_text=True)
+
+
+def test_login_without_csrf_token_is_refused(client):
+    response = client.post("/login", data={"staff_no": "sc001", "password": "Sunhall@2026"})
+    assert response.status_code == 400 and "页面已过期" in response.get_data(as_text=True)
+
+
+def test_clerk_logs_in_and_sees_the_worklist(client, run, database, frozen_clock, company):
+    run(start_case, "015309300002", company, As("sc001"))
+    response = login(client, "sc001")
+    assert response.status_code == 302
+    page = client.get("/workbench").get_data(as_text=True)
+    assert "我的待办" in page and "受理" in page and "阳光县好味道餐饮有限公司" in page
+
+
+def test_workbench_needs_login(client):
+    response = client.get("/workbench")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
