@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from . import clock
@@ -54,8 +54,12 @@ def record(session: Session, case: Case, actor: User | None, action: str, *, tas
     event.hash = _digest(event)
     case.event_count = event.seq
     case.last_event_hash = event.hash
-    session.add(event)
+    # append-only: a plain INSERT, no identity-map bookkeeping
+    session.execute(insert(CaseEvent), [{c.key: getattr(event, c.key) for c in _EVENT_COLUMNS}])
     return event
+
+
+_EVENT_COLUMNS = [c for c in CaseEvent.__mapper__.column_attrs if c.key != "id"]
 
 
 @dataclass

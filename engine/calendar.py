@@ -8,6 +8,7 @@ nothing is guessed.
 from __future__ import annotations
 
 import threading
+import time
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
@@ -70,17 +71,28 @@ class WorkCalendar:
 
 
 _cache_lock = threading.Lock()
-_cache: dict[str, tuple[object, WorkCalendar]] = {}
+_cache: dict[str, tuple[object, WorkCalendar, float]] = {}
+RECHECK_SECONDS = 5.0  # how stale another process's calendar edit may be seen here
+
+
+def invalidate_cache() -> None:
+    with _cache_lock:
+        _cache.clear()
 
 
 def load_calendar(session: Session) -> WorkCalendar:
-    """The calendar of this database, cached until a year or day is changed."""
-    stamp = session.execute(
-        select(func.count(CalendarYear.year), func.max(CalendarYear.updated_at))).one()
+    """The calendar of this database, cached; edits made here are seen at once, edits made by
+    another process within RECHECK_SECONDS."""
     key = str(session.get_bind().url)
     with _cache_lock:
         hit = _cache.get(key)
+        if hit and time.monotonic() - hit[2] < RECHECK_SECONDS:
+            return hit[1]
+    stamp = session.execute(
+        select(func.count(CalendarYear.year), func.max(CalendarYear.updated_at))).one()
+    with _cache_lock:
         if hit and hit[0] == tuple(stamp):
+            _cache[key] = (hit[0], hit[1], time.monotonic())
             return hit[1]
     complete = set(session.scalars(select(CalendarYear.year).where(CalendarYear.complete)))
     workdays: dict[int, set[date]] = {year: set() for year in complete}
@@ -89,7 +101,7 @@ def load_calendar(session: Session) -> WorkCalendar:
             workdays[day.year].add(day)
     calendar = WorkCalendar({y: frozenset(d) for y, d in workdays.items()})
     with _cache_lock:
-        _cache[key] = (tuple(stamp), calendar)
+        _cache[key] = (tuple(stamp), calendar, time.monotonic())
     return calendar
 
 
@@ -110,6 +122,7 @@ def _put_year(session: Session, year: int, is_workday, name_of, source: str, act
     year_row.source, year_row.complete, year_row.updated_at = source, True, now
     session.add(year_row)
     session.flush()
+    invalidate_cache()
 
 
 def seed_from_package(session: Session, years=SEED_YEARS) -> list[int]:
@@ -166,6 +179,7 @@ def set_day(session: Session, day: date, is_workday: bool, name: str | None, act
     row.updated_at = year.updated_at = clock.now()
     row.updated_by_id = actor_id
     session.flush()
+    invalidate_cache()
 
 
 _HOLIDAY_NAMES = {

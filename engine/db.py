@@ -8,6 +8,8 @@ production database. Services only ``flush()``; :meth:`Database.transaction` com
 from __future__ import annotations
 
 import contextlib
+import logging
+import threading
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
@@ -17,6 +19,9 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .config import Settings
 from .errors import StaleCase
+
+log = logging.getLogger(__name__)
+CHECKPOINT_SECONDS = 1.0
 
 
 def _setup_sqlite(engine: Engine) -> None:
@@ -28,6 +33,8 @@ def _setup_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=15000")
         cur.execute("PRAGMA synchronous=NORMAL")
+        # checkpoints run on Database's background thread, not inside whichever commit fills the WAL
+        cur.execute("PRAGMA wal_autocheckpoint=0")
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -53,6 +60,29 @@ class Database:
         info = {"settings": self.settings}
         self.Session = sessionmaker(self.engine, expire_on_commit=False, info=info)
         self.WriteSession = sessionmaker(write_engine, expire_on_commit=False, info=info)
+        self._stop = threading.Event()
+        self._checkpointer = None
+        if self.is_sqlite and self.url.database not in (None, "", ":memory:"):
+            self._checkpointer = threading.Thread(target=self._checkpoint_loop, name="sqlite-checkpoint", daemon=True)
+            self._checkpointer.start()
+
+    def _checkpoint_loop(self) -> None:
+        """Copy the WAL back into the database file about once a second and restart it, so that the
+        WAL stays small and no request pays for a checkpoint. RESTART waits for readers while
+        holding back new writers, so it gets a short busy timeout: under a long read it gives up
+        and tries again next time."""
+        while not self._stop.wait(CHECKPOINT_SECONDS):
+            try:
+                raw = self.engine.raw_connection()  # outside any BEGIN: a checkpoint inside a read would stall
+                conn = raw.driver_connection
+                try:
+                    conn.execute("PRAGMA busy_timeout=50")
+                    conn.execute("PRAGMA wal_checkpoint(RESTART)").fetchall()
+                finally:
+                    conn.execute("PRAGMA busy_timeout=15000")
+                    raw.close()
+            except Exception:  # a busy or closing database: try again next time
+                log.debug("wal checkpoint skipped", exc_info=True)
 
     @contextlib.contextmanager
     def transaction(self, write: bool = True):
@@ -77,6 +107,9 @@ class Database:
             session.close()
 
     def dispose(self) -> None:
+        self._stop.set()
+        if self._checkpointer is not None:
+            self._checkpointer.join(5)
         self.engine.dispose()
 
     def __enter__(self) -> Database:

@@ -155,6 +155,42 @@ class SpecCache:
 spec_cache = SpecCache()
 
 
+# --- live workflows, kept between commands of this process -------------------------------------
+
+class LiveWorkflows:
+    """Workflows of recently worked cases, keyed by case id and the case version they match.
+
+    A command *takes* the workflow out (so a failed command can never leave a half-run one
+    behind) and it is put back only after the command's transaction commits. Any other writer
+    changes the version, so a stale entry is never used: it just misses and the state is read
+    from the database.
+    """
+
+    def __init__(self, size: int = 1000):
+        self._size, self._items, self._lock = size, OrderedDict(), threading.Lock()
+
+    def take(self, case_id: int, version: int):
+        with self._lock:
+            hit = self._items.pop(case_id, None)
+        if hit is not None and hit[0] == version:
+            return hit[1]
+        return None
+
+    def put(self, case_id: int, version: int, workflow) -> None:
+        with self._lock:
+            self._items[case_id] = (version, workflow)
+            self._items.move_to_end(case_id)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+live_workflows = LiveWorkflows()
+
+
 # --- reading the workflow -------------------------------------------------------------------
 
 def ready_user_tasks(workflow: BpmnWorkflow):

@@ -61,10 +61,11 @@ class Case(Base):
     paused_days: Mapped[int] = mapped_column(Integer, default=0)
     extended_days: Mapped[int] = mapped_column(Integer, default=0)
     loop_count: Mapped[int] = mapped_column(Integer, default=0)
+    step_visits: Mapped[dict] = mapped_column(JSONType, default=dict)  # step id -> times it became ready
     result: Mapped[str | None] = mapped_column(String(100))
     result_detail: Mapped[dict] = mapped_column(JSONType, default=dict)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    workflow_state: Mapped[str] = mapped_column(Text)
+    workflow_state: Mapped[str] = mapped_column(Text, deferred=True)  # read only when not cached in memory
     serializer_version: Mapped[str] = mapped_column(String(10))
     next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     event_count: Mapped[int] = mapped_column(Integer, default=0)

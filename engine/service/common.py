@@ -4,11 +4,10 @@ save — all inside the caller's transaction (services only flush)."""
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from .. import audit, clock, listeners, runtime
@@ -64,28 +63,62 @@ class Loaded:
 
 
 def _lock_case(session: Session, case_id: int) -> Case | None:
-    stmt = select(Case).where(Case.id == case_id).execution_options(populate_existing=True)
+    stmt = select(Case).where(Case.id == case_id)
+    if session.identity_map:  # re-read what this session may hold from earlier in the transaction
+        stmt = stmt.execution_options(populate_existing=True)
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update()
     return session.scalars(stmt).first()
 
 
-def open_case(session: Session, case_id: int, expected_version: int | None = None) -> Loaded:
-    case = _lock_case(session, case_id)
+def lock_case_of_task(session: Session, task_id: int) -> Case | None:
+    """The case a task belongs to, locked like :func:`_lock_case`, in one query."""
+    stmt = select(Case).join(CaseTask, CaseTask.case_id == Case.id).where(CaseTask.id == task_id)
+    if session.identity_map:
+        stmt = stmt.execution_options(populate_existing=True)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(of=Case)
+    return session.scalars(stmt).first()
+
+
+def open_case(session: Session, case_id: int, expected_version: int | None = None, case: Case | None = None) -> Loaded:
+    case = case or _lock_case(session, case_id)
     if case is None:
         raise NotFound(f"办件 {case_id} 不存在。")
     if expected_version is not None and case.version != expected_version:
         raise StaleCase("办件已被他人更新（页面上的信息已过期），请刷新后重试。",
                         expected=expected_version, actual=case.version)
     calendar = load_calendar(session)
-    workflow = runtime.load_state(case.workflow_state, case.serializer_version, specs_for(session, case.definition_id),
-                                  script_engine(session, calendar))
-    tasks = list(session.scalars(
-        select(CaseTask).where(CaseTask.case_id == case.id, CaseTask.state == "ready")
-        .order_by(CaseTask.id).execution_options(populate_existing=True)))
+    engine = script_engine(session, calendar)
+    workflow = runtime.live_workflows.take(case.id, case.version)
+    if workflow is None:
+        workflow = runtime.load_state(case.workflow_state, case.serializer_version,
+                                      specs_for(session, case.definition_id), engine)
+    else:
+        workflow.script_engine = engine
+    remember_after_commit(session, case, workflow)
+    with session.no_autoflush:
+        tasks = list(session.scalars(
+            select(CaseTask).where(CaseTask.case_id == case.id, CaseTask.state == "ready")
+            .order_by(CaseTask.id).execution_options(populate_existing=True)))
     loaded = Loaded(session, case, workflow, calendar, tasks)
     loaded.snapshot = snapshot(case, tasks)
     return loaded
+
+
+def remember_after_commit(session: Session, case: Case, workflow) -> None:
+    session.info.setdefault("live_workflows", {})[case.id] = (case, workflow)
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_live_workflows(session: Session) -> None:
+    for case_id, (case, workflow) in session.info.pop("live_workflows", {}).items():
+        runtime.live_workflows.put(case_id, case.version, workflow)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_live_workflows(session: Session) -> None:
+    session.info.pop("live_workflows", None)
 
 
 def snapshot(case: Case, tasks: list[CaseTask]) -> dict:
@@ -99,8 +132,9 @@ def require_open(case: Case) -> None:
 
 
 def open_pause(session: Session, case: Case) -> CasePause | None:
-    return session.scalars(select(CasePause).where(CasePause.case_id == case.id, CasePause.ended_at.is_(None))
-                           .order_by(CasePause.id.desc())).first()
+    with session.no_autoflush:
+        return session.scalars(select(CasePause).where(CasePause.case_id == case.id, CasePause.ended_at.is_(None))
+                               .order_by(CasePause.id.desc())).first()
 
 
 def require_running(case: Case, loaded: Loaded | None = None, task: CaseTask | None = None) -> None:
@@ -180,13 +214,13 @@ def sync(loaded: Loaded, actor: User | None, now: datetime | None = None) -> lis
     new_rows = []
     fresh = [t for sid, t in ready.items() if sid not in known]
     if fresh:
-        seen = Counter(session.scalars(select(CaseTask.step_id).where(CaseTask.case_id == case.id)))
+        visits = dict(case.step_visits or {})
         for spiff_task in fresh:
             step = spiff_task.task_spec.step
             step_id = spiff_task.task_spec.bpmn_id
-            seen[step_id] += 1
-            if seen[step_id] - 1 > case.loop_count:  # how often the case came back to its most revisited step
-                case.loop_count = seen[step_id] - 1
+            visits[step_id] = visits.get(step_id, 0) + 1
+            if visits[step_id] - 1 > case.loop_count:  # how often the case came back to its most revisited step
+                case.loop_count = visits[step_id] - 1
                 if case.loop_count > settings.max_loops:
                     raise LoopLimitExceeded(
                         f"办件已第 {case.loop_count} 次回到“{spiff_task.task_spec.bpmn_name or step_id}”，"
@@ -204,7 +238,7 @@ def sync(loaded: Loaded, actor: User | None, now: datetime | None = None) -> lis
                     row.assignee_id, row.claimed_at = assignee.id, now
             session.add(row)
             new_rows.append(row)
-        session.flush()
+        case.step_visits = visits
         loaded.open_tasks.extend(new_rows)
         for row in new_rows:
             step = ready[row.spiff_id].task_spec.step

@@ -99,6 +99,7 @@ def start_case(session: Session, item_code: str, applicant: Applicant, actor: Us
     workflow.get_tasks(spec_name="Start")[0].data.update(workflow.data)
     runtime.run_engine(workflow, common.settings_of(session).max_loops)
     loaded = common.Loaded(session, case, workflow, calendar, [])
+    common.remember_after_commit(session, case, workflow)
     loaded.snapshot = {}
     new_tasks = common.sync(loaded, actor, now)
     common.finish_if_done(loaded, actor, now)

@@ -14,10 +14,10 @@ from . import common
 
 
 def _open_task(session: Session, task_id: int, expected_version: int | None):
-    case_id = session.scalars(select(CaseTask.case_id).where(CaseTask.id == task_id)).first()
-    if case_id is None:
+    case = common.lock_case_of_task(session, task_id)
+    if case is None:
         raise NotFound(f"环节 {task_id} 不存在。")
-    loaded = common.open_case(session, case_id, expected_version)
+    loaded = common.open_case(session, case.id, expected_version, case)
     return loaded, loaded.task_for(task_id)
 
 

@@ -201,6 +201,7 @@ def upgrade() -> None:
     sa.Column('paused_days', sa.Integer(), nullable=False),
     sa.Column('extended_days', sa.Integer(), nullable=False),
     sa.Column('loop_count', sa.Integer(), nullable=False),
+    sa.Column('step_visits', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('result', sa.String(length=100), nullable=True),
     sa.Column('result_detail', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('finished_at', engine.models.base.UTCDateTime(), nullable=True),
