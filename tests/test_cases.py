@@ -20,6 +20,8 @@ from engine.errors import (
 from engine.models import Case, CasePause, CaseTask, User
 from engine.service import (
     Applicant,
+    assign,
+    claim,
     complete_task,
     extend,
     handle_on_the_spot,
@@ -30,6 +32,8 @@ from engine.service import (
     return_to_step,
     start_case,
     suspend,
+    transfer,
+    unclaim,
     withdraw,
     worklist,
 )
@@ -290,3 +294,28 @@ def test_a_listener_that_raises_aborts_the_command(run, database, frozen_clock, 
     with database.transaction(write=False) as s:
         assert s.scalars(select(CasePause)).all() == []
         assert [t.state for t in s.scalars(select(CaseTask).where(CaseTask.case_id == case.id))] == ["ready"]
+
+
+def test_claim_unclaim_assign_and_transfer(run, database, frozen_clock, company):
+    case = run(start_case, FOOD, company, As("sc001"), data={"prepackaged_only": False})
+    do(run, database, case.id, As("sc001"), "accept")
+    review = task_id(database, case.id, "review")
+    run(claim, review, As("sc003"))
+    with pytest.raises(StaleCase, match="已被其他人签收"):
+        run(claim, review, As("sc004"))
+    with pytest.raises(PermissionDenied, match="其他人签收"):
+        do(run, database, case.id, As("sc004"), "review")
+    with database.transaction(write=False) as s:
+        other = s.scalars(select(User).where(User.staff_no == "sc004")).one()
+        assert worklist(s, other) == []  # claimed by a colleague: not in his list
+    run(unclaim, review, As("sc003"))
+    with pytest.raises(PermissionDenied, match="负责人"):
+        run(assign, review, As("sc003"), _id(database, "sc004"))
+    with pytest.raises(InvalidInput, match="岗位"):
+        run(assign, review, As("sc006"), _id(database, "sc005"))
+    run(assign, review, As("sc006"), _id(database, "sc004"))
+    with pytest.raises(InvalidInput, match="理由"):
+        run(transfer, review, As("sc004"), _id(database, "sc003"), "")
+    run(transfer, review, As("sc004"), _id(database, "sc003"), "刘洋出差，转张伟办理")
+    do(run, database, case.id, As("sc003"), "review")
+    assert events(database, case.id)[-5:] == ["claim", "unclaim", "assign", "transfer", "complete"]
