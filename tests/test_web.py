@@ -14,7 +14,9 @@ from .conftest import As
 
 @pytest.fixture
 def app(database, settings):
-    return create_app({"database_url": settings.database_url, "instance_dir": settings.instance_dir, "TESTING": True})
+    app = create_app({"database_url": settings.database_url, "instance_dir": settings.instance_dir, "TESTING": True})
+    yield app
+    app.extensions["sunhall_db"].dispose()
 
 
 @pytest.fixture
