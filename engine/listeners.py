@@ -42,3 +42,22 @@ def unregister(listener: Listener) -> None:
 def notify(transition: Transition) -> None:
     for listener in list(_listeners):
         listener(transition)
+
+
+# --- definition checks: plugged-in validation at deployment (e.g. forms/ checks formKey and fields) ---
+
+DefinitionCheck = Callable[[Session, object], list]
+_definition_checks: list[DefinitionCheck] = []
+
+
+def register_definition_check(check: DefinitionCheck) -> DefinitionCheck:
+    if check not in _definition_checks:
+        _definition_checks.append(check)
+    return check
+
+
+def definition_problems(session: Session, validated) -> list:
+    problems = []
+    for check in list(_definition_checks):
+        problems.extend(check(session, validated))
+    return problems

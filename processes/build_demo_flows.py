@@ -60,16 +60,27 @@ def _bounds(node):
 
 
 def build(process_id, name, nodes, flows, timers=()):
+    form_key, access = FORMS.get(process_id, (None, {}))
+    for n in nodes:
+        if n["kind"] == "user" and form_key:
+            n.setdefault("form", form_key)
+            n.setdefault("fields", {f: a for a, names in access.get(n["id"], {}).items() for f in names})
     by_id = {n["id"]: n for n in nodes}
     body, shapes, edges = [], [], []
     for n in nodes:
         tag = {"start": "startEvent", "end": "endEvent", "user": "userTask", "script": "scriptTask",
                "xor": "exclusiveGateway"}[n["kind"]]
         inner = ""
-        if n["kind"] == "user" and n.get("risk"):
-            r = n["risk"]
-            inner = (f'\n      <bpmn:extensionElements>\n        <sunhall:riskPoint name="{escape(r[0])}" type="{escape(r[1])}" '
-                     f'measure="{escape(r[2])}"/>\n      </bpmn:extensionElements>\n    ')
+        if n["kind"] == "user":
+            ext = []
+            if n.get("risk"):
+                r = n["risk"]
+                ext.append(f'<sunhall:riskPoint name="{escape(r[0])}" type="{escape(r[1])}" measure="{escape(r[2])}"/>')
+            for field_name, access in n.get("fields", {}).items():
+                ext.append(f'<sunhall:field name="{field_name}" access="{access}"/>')
+            if ext:
+                inner = ("\n      <bpmn:extensionElements>\n        " + "\n        ".join(ext)
+                         + "\n      </bpmn:extensionElements>\n    ")
         if n["kind"] == "script":
             inner = f'\n      <bpmn:script>{escape(n["code"])}</bpmn:script>\n    '
         attrs = _attrs(n) + (' scriptFormat="python"' if n["kind"] == "script" else "")
@@ -133,6 +144,59 @@ def build(process_id, name, nodes, flows, timers=()):
 
 
 FLOWS = {}
+
+_W, _H = "write", "hidden"
+# process -> (form key, {step: {access: [fields]}}); fields not named keep the form's default access
+FORMS = {
+    "individual_business_registration": ("individual_business", {
+        "receive": {_W: ["business_name", "operator_name", "operator_id", "phone", "address", "business_scope",
+                         "form_of_organisation", "capital", "employees"]},
+        "register": {_W: ["license_no"]},
+    }),
+    "food_business_license": ("food_business", {
+        "accept": {_W: ["business_name", "credit_code", "legal_rep", "legal_rep_id", "phone", "address",
+                        "business_area", "categories"], _H: ["inspectors", "inspection_result", "license_no", "valid_until",
+                                                             "prepackaged_only"]},
+        "review": {_W: ["prepackaged_only"], _H: ["inspectors", "inspection_result", "license_no", "valid_until"]},
+        "inspect": {_W: ["inspectors", "inspection_result", "business_area"], _H: ["license_no", "valid_until"]},
+        "audit": {_H: ["license_no", "valid_until"]},
+        "decide": {_H: ["license_no", "valid_until"]},
+        "issue": {_W: ["license_no", "valid_until"]},
+        "deliver_denial": {_H: ["license_no", "valid_until"]},
+    }),
+    "public_place_hygiene_license": ("public_hygiene", {
+        "accept": {_W: ["business_name", "credit_code", "legal_rep", "phone", "address", "place_type", "floor_area",
+                        "staff_count"], _H: ["test_report_no", "test_passed", "license_no"]},
+        "review": {_H: ["test_report_no", "test_passed", "license_no"]},
+        "hygiene_test": {_W: ["test_report_no", "test_passed"], _H: ["license_no"]},
+        "audit": {_H: ["license_no"]},
+        "decide": {_H: ["license_no"]},
+        "issue": {_W: ["license_no"]},
+    }),
+    "construction_permit": ("construction_permit", {
+        "accept": {_W: ["project_name", "builder", "builder_code", "contractor", "site", "contract_amount", "floor_area",
+                        "planning_permit_no", "period"], _H: ["review_note", "permit_no"]},
+        "review": {_W: ["review_note"], _H: ["permit_no"]},
+        "decide": {_H: ["permit_no"]},
+        "issue": {_W: ["permit_no"]},
+    }),
+    "administrative_penalty_general": ("administrative_penalty", {
+        "file": {_W: ["party_name", "party_certificate", "case_source", "facts"]},
+        "investigate": {_W: ["facts", "evidence"]},
+        "legal_review": {_W: ["legal_opinion"]},
+        "notify": {_W: ["hearing_requested"]},
+        "decide": {_W: ["severity", "penalty_kind", "fine_amount", "confiscated_amount"]},
+        "deliver": {_W: ["delivered_on"]},
+        "execute": {_W: ["execution"]},
+    }),
+    "government_information_request": ("information_request", {
+        "register": {_W: ["applicant_name", "applicant_certificate", "phone", "address", "requested_info", "channel",
+                          "delivery"]},
+        "formal_review": {_W: ["not_ours", "holding_departments"]},
+        "secrecy_review": {_W: ["secrecy_result"]},
+        "draft": {_W: ["answer_type", "reply", "fee"]},
+    }),
+}
 
 FLOWS["individual_business_registration"] = ("个体工商户设立登记", [
     start(),

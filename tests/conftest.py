@@ -16,6 +16,8 @@ from engine.config import Settings
 from engine.db import Database
 from engine.models import Base, Case, CaseCounter, CaseEvent, CasePause, CaseTask, SchedulerLease, User
 from engine.service import Applicant
+from forms.models import DocumentCounter
+from webapp import plugins
 from webapp.demo import load_demo
 
 DATA = Path(__file__).parent / "data"
@@ -45,6 +47,7 @@ def settings(db_url, tmp_path_factory) -> Settings:
 
 @pytest.fixture(scope="session")
 def database(settings) -> Database:
+    plugins.install()
     migrate.upgrade(settings.database_url)
     db = Database(settings=settings)
     with db.transaction() as session:
@@ -60,7 +63,7 @@ def _clean_cases(request):
         return
     db = request.getfixturevalue("database")
     with db.transaction() as session:
-        for model in (CaseEvent, CasePause, CaseTask, Case, CaseCounter, SchedulerLease):
+        for model in (CaseEvent, CasePause, CaseTask, Case, CaseCounter, SchedulerLease, DocumentCounter):
             session.execute(delete(model))
 
 

@@ -10,6 +10,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
+import forms.models  # noqa: F401  (the forms layer's tables)
 from engine import migrate
 from engine.models import Base
 

@@ -13,7 +13,7 @@ from engine.config import Settings
 from engine.db import Database
 from engine.models import User
 
-from . import auth, errors, health, workbench
+from . import auth, errors, health, plugins, workbench
 from .db import close_request_session, db_session
 
 csrf = CSRFProtect()
@@ -34,6 +34,7 @@ def create_app(config: dict | None = None) -> Flask:
     config = dict(config or {})
     overrides = {k: config.pop(k) for k in list(config) if k in Settings.__dataclass_fields__}
     settings = Settings.from_env(**overrides)
+    plugins.install()
     app = Flask(__name__, instance_path=str(Path(settings.instance_dir).resolve()))
     app.config.update(SECRET_KEY=_secret_key(settings), SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
                       WTF_CSRF_TIME_LIMIT=None, JSON_AS_ASCII=False)

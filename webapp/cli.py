@@ -22,7 +22,7 @@ from engine.errors import SunhallError
 from engine.service import deploy_process
 from engine.service.deadlines import refresh_pending_deadlines
 
-from . import create_app
+from . import create_app, plugins
 from .demo import load_demo
 from .demo.county import DEMO_PASSWORD
 
@@ -44,6 +44,7 @@ def _fail(message: str, code: int = 1):
 def main(verbose: bool):
     """阳光政务大厅 Sunhall."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    plugins.install()
 
 
 def _init(db: Database) -> list[int]:

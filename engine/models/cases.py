@@ -64,6 +64,7 @@ class Case(Base):
     step_visits: Mapped[dict] = mapped_column(JSONType, default=dict)  # step id -> times it became ready
     result: Mapped[str | None] = mapped_column(String(100))
     result_detail: Mapped[dict] = mapped_column(JSONType, default=dict)
+    data: Mapped[dict] = mapped_column(JSONType, default=dict)  # current form values (表单数据)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     workflow_state: Mapped[str] = mapped_column(Text, deferred=True)  # read only when not cached in memory
     serializer_version: Mapped[str] = mapped_column(String(10))

@@ -180,6 +180,12 @@ def require_handler(loaded: Loaded, actor: User) -> CaseTask:
     raise PermissionDenied("您不是此办件当前环节的办理人，不能进行此操作。")
 
 
+def step_config(session: Session, case: Case, step_id: str):
+    """The flow chart's configuration of a step (post, form, field access …) for this case's version."""
+    spec, _ = specs_for(session, case.definition_id)
+    return spec.task_specs[step_id].step
+
+
 # --- deadlines ---------------------------------------------------------------------------------
 
 def due_date(calendar: WorkCalendar, start: datetime, limit: int, unit: str):

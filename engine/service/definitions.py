@@ -8,7 +8,7 @@ import hashlib
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .. import clock
+from .. import clock, listeners
 from ..bpmn import Problem, SunhallUserTask, validate_bytes
 from ..errors import InvalidInput, NotFound, ProcessInvalid
 from ..models import Department, Item, Post, ProcessDefinition, User
@@ -45,7 +45,7 @@ def deploy_process(session: Session, data: bytes, filename: str, actor: User | N
         key = item.current_version.process_key if item.current_version else None
         if key and key != result.process_id:
             raise InvalidInput(f"事项“{item.current_version.name}”使用流程 {key}，而文件中的流程是 {result.process_id}。")
-    problems = _org_problems(session, result, item)
+    problems = _org_problems(session, result, item) + listeners.definition_problems(session, result)
     if problems:
         raise ProcessInvalid(problems)
     xml = data.decode("utf-8")

@@ -89,7 +89,7 @@ def start_case(session: Session, item_code: str, applicant: Applicant, actor: Us
         agent_name=applicant.agent_name, agent_cert_type=applicant.agent_cert_type,
         agent_cert_number=applicant.agent_cert_number, channel=channel, state="received", received_at=now,
         received_by_id=actor.id, limit_days=version.promised_limit, limit_unit=version.limit_unit,
-        workflow_state="", serializer_version=runtime.SERIALIZER_VERSION,
+        workflow_state="", serializer_version=runtime.SERIALIZER_VERSION, data=dict(data or {}),
     )
     session.add(case)
     session.flush()

@@ -41,6 +41,8 @@ def complete_task(session: Session, task_id: int, actor: User, *, data: dict | N
     runtime.run_engine(loaded.workflow, common.settings_of(session).max_loops)
     task.state, task.completed_at, task.completed_by_id = "completed", now, actor.id
     task.opinion, task.approved, task.reason, task.form_data = opinion, approved, reason, payload
+    if data:
+        case.data = {**(case.data or {}), **data}
     if task.assignee_id is None:
         task.assignee_id = actor.id
     step = spiff_task.task_spec.step

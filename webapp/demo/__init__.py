@@ -12,6 +12,7 @@ from engine.certificates import uscc_check_char
 from engine.config import PROCESSES_DIR
 from engine.organisation import ensure_department, ensure_post, ensure_region, ensure_user, publish_item
 from engine.service import deploy_process
+from forms.registry import sync_definitions
 
 from .county import COUNTY, DEMO_PASSWORD, DEPARTMENTS, POST_NAMES, USERS
 from .items import ITEMS
@@ -54,6 +55,7 @@ def load_demo(session: Session) -> DemoResult:
         _, new = ensure_user(session, staff_no, name, dept, DEMO_PASSWORD, [posts[p] for p in post_codes], roles)
         created += new
         accounts.append((staff_no, name, dept.name, "、".join(POST_NAMES[p] for p in post_codes), "、".join(roles)))
+    sync_definitions(session)
     deployed = []
     for item in ITEMS:
         dept = depts[item["department"]][0]

@@ -1,0 +1,95 @@
+"""Tables of the forms layer: form versions, field history, countable facts, materials, documents."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import Boolean, ForeignKey, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from engine.models import Base, JSONType, UTCDateTime
+
+
+class FormVersion(Base):
+    """表单版本: an immutable version of a form definition."""
+
+    __tablename__ = "form_version"
+    __table_args__ = (UniqueConstraint("key", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(60), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    definition: Mapped[dict] = mapped_column(JSONType)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CaseFieldChange(Base):
+    """Who changed which field of a case's form, when, from what to what."""
+
+    __tablename__ = "case_field_change"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("case_task.id", ondelete="SET NULL"))
+    field: Mapped[str] = mapped_column(String(60))
+    old: Mapped[dict | list | str | float | None] = mapped_column(JSONType, nullable=True)
+    new: Mapped[dict | list | str | float | None] = mapped_column(JSONType, nullable=True)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CaseFact(Base):
+    """关键数据: countable key facts of a case (area, amount, scale) as numbers."""
+
+    __tablename__ = "case_fact"
+    __table_args__ = (UniqueConstraint("case_id", "field"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"))
+    field: Mapped[str] = mapped_column(String(60), index=True)
+    value: Mapped[Decimal] = mapped_column(Numeric(18, 2))
+
+
+class CaseMaterial(Base):
+    """申请材料: one line of the item's materials list for a case, and what was submitted."""
+
+    __tablename__ = "case_material"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    required: Mapped[bool] = mapped_column(Boolean, default=True)
+    original: Mapped[str] = mapped_column(String(20), default="原件")
+    count: Mapped[int] = mapped_column(Integer, default=1)
+    submitted: Mapped[bool] = mapped_column(Boolean, default=False)
+    file_name: Mapped[str | None] = mapped_column(String(255))
+    stored_path: Mapped[str | None] = mapped_column(String(500))
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    size: Mapped[int | None] = mapped_column(Integer)
+    mime: Mapped[str | None] = mapped_column(String(100))
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+
+class CaseDocument(Base):
+    """文书: a numbered document produced for a case."""
+
+    __tablename__ = "case_document"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    number: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    stored_path: Mapped[str] = mapped_column(String(500))
+    context: Mapped[dict] = mapped_column(JSONType, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+
+class DocumentCounter(Base):
+    """Yearly serial of 文号 per prefix (e.g. 阳市监食许〔2026〕15号)."""
+
+    __tablename__ = "document_counter"
+    prefix: Mapped[str] = mapped_column(String(40), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last: Mapped[int] = mapped_column(Integer, default=0)
