@@ -193,7 +193,9 @@ def case_file_context(session: Session, case: Case) -> dict:
             opinion = f"退回：{t.reason}"
         steps.append({"seq": i, "step": t.step_name, "actor": users.get(t.completed_by_id, ""),
                       "time": _fmt_time(t.completed_at), "opinion": opinion, "data": data})
-    events = [{"seq": e.seq, "at": _fmt_time(e.at), "actor": e.actor_name, "action": ACTIONS.get(e.action, e.action),
+    names = {t.step_id: t.step_name for t in session.scalars(select(CaseTask).where(CaseTask.case_id == case.id))}
+    events = [{"seq": e.seq, "at": _fmt_time(e.at), "actor": e.actor_name,
+               "action": ACTIONS.get(e.action, e.action) + (f"（{names[e.step_id]}）" if e.step_id in names else ""),
                "reason": e.reason} for e in session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)
                                                             .order_by(CaseEvent.seq))]
     materials = [{"name": m.name, "original": m.original, "state": "已提交" if m.submitted else "未提交"}

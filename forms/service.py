@@ -104,3 +104,22 @@ def record_changes(session: Session, case: Case, task: CaseTask | None, actor: U
 def field_history(session: Session, case_id: int) -> list[CaseFieldChange]:
     return list(session.scalars(select(CaseFieldChange).where(CaseFieldChange.case_id == case_id)
                                 .order_by(CaseFieldChange.id)))
+
+
+def writable_for_posts(session: Session, definition_id: int, posts: set[str]) -> tuple[Form | None, list[str]]:
+    """The form of a flow and the fields its steps for these posts may write (for 即办件 intake)."""
+    spec, _ = specs_for(session, definition_id)
+    form_key, names = None, []
+    for task_spec in spec.task_specs.values():
+        step = getattr(task_spec, "step", None)
+        if step is None or step.post not in posts or not step.form_key:
+            continue
+        form_key = form_key or step.form_key
+        form = get_form(session, form_key)
+        for name, access in form.access(step.fields).items():
+            if access == "write" and name not in names:
+                names.append(name)
+    if form_key is None:
+        return None, []
+    form = get_form(session, form_key)
+    return form, [f["name"] for f in form.fields if f["name"] in names]

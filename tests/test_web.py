@@ -55,7 +55,7 @@ def test_clerk_logs_in_and_sees_the_worklist(client, run, database, frozen_clock
     response = login(client, "sc001")
     assert response.status_code == 302
     page = client.get("/workbench").get_data(as_text=True)
-    assert "我的待办" in page and "受理" in page and "阳光县好味道餐饮有限公司" in page
+    assert "待办" in page and "受理" in page and "阳光县好味道餐饮有限公司" in page
 
 
 def test_workbench_needs_login(client):

@@ -9,6 +9,7 @@ from flask import Flask
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
+from engine import clock
 from engine.config import Settings
 from engine.db import Database
 from engine.models import User
@@ -53,6 +54,11 @@ def create_app(config: dict | None = None) -> Flask:
         return user if user is not None and user.active else None
 
     app.teardown_request(close_request_session)
+
+    @app.context_processor
+    def _globals():
+        return {"tz": clock.LOCAL_TZ}
+
     errors.register(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)

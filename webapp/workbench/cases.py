@@ -1,0 +1,294 @@
+"""The case page: diagram, timeline, materials, documents, the current step's form, and every
+action the step allows, each asking for its reason where the law or domain.md says so."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from docx import Document
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import login_required
+from sqlalchemy import select
+
+from engine.errors import InvalidInput, SunhallError
+from engine.models import CaseEvent, CasePause, CaseTask, ProcessDefinition, User
+from engine.models.cases import CASE_STATES, CHANNELS, PAUSE_KINDS
+from engine.service import (
+    claim,
+    extend,
+    reject,
+    request_correction,
+    resume,
+    return_to_applicant,
+    return_to_step,
+    suspend,
+    transfer,
+    withdraw,
+)
+from engine.service.common import can_work
+from forms import documents, materials
+from forms.models import CaseDocument
+from forms.service import field_history, step_form, submit_step
+
+from ..db import db_session
+from . import bp
+from .common import form_int, me, visible_case
+from .formdata import parse
+
+SPECIAL_PROCEDURES = ("听证", "招标", "拍卖", "检验", "检测", "检疫", "鉴定", "专家评审")
+
+
+def _open_tasks(session, case):
+    return list(session.scalars(select(CaseTask).where(CaseTask.case_id == case.id, CaseTask.state == "ready")
+                                .order_by(CaseTask.id)))
+
+
+def _page(case, error: str | None = None, values=None, status: int = 200):
+    session = db_session()
+    user = me()
+    tasks = _open_tasks(session, case)
+    mine = next((t for t in tasks if can_work(user, t)), None)
+    claimable = next((t for t in tasks if t.assignee_id is None and user.holds(t.post_code, t.department_id)), None)
+    sf = step_form(session, case, mine)
+    users = {u.id: u for u in session.scalars(select(User))}
+    done = list(session.scalars(select(CaseTask).where(CaseTask.case_id == case.id, CaseTask.state == "completed")
+                                .order_by(CaseTask.completed_at, CaseTask.id)))
+    earlier = []
+    for t in done:
+        if t.step_id not in [e[0] for e in earlier] and (mine is None or t.step_id != mine.step_id):
+            earlier.append((t.step_id, t.step_name))
+    colleagues = [u for u in users.values() if mine and u.id != user.id and u.holds(mine.post_code, mine.department_id)]
+    approvers = [u for u in users.values() if u.id != user.id and (
+        u.has_role("leader") and u.department_id == case.department_id or u.holds("approve", case.department_id))]
+    return render_template(
+        "workbench/case.html", case=case, tasks=tasks, mine=mine, claimable=claimable, sf=sf,
+        visible=sf.visible(case.data or {}), done=done, users=users, earlier=earlier, colleagues=colleagues,
+        approvers=approvers, events=list(session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)
+                                                         .order_by(CaseEvent.seq))),
+        pauses=list(session.scalars(select(CasePause).where(CasePause.case_id == case.id).order_by(CasePause.id))),
+        materials=materials.materials_of(session, case.id), missing=materials.missing(session, case.id),
+        documents=documents.documents_of(session, case.id), kinds=documents.KINDS, actions=documents.ACTIONS,
+        states=CASE_STATES, pause_names=PAUSE_KINDS, channels=CHANNELS, special=SPECIAL_PROCEDURES,
+        history=field_history(session, case.id), error=error, values=values or {},
+        step_names={t.step_id: t.step_name for t in done + tasks}), status
+
+
+@bp.get("/cases/<int:case_id>")
+@login_required
+def case_page(case_id: int):
+    return _page(visible_case(case_id))
+
+
+def _act(case_id: int, action, success: str):
+    """Run one action in this request's transaction; on a refusal, show the page again with the
+    message and what was typed, and keep nothing."""
+    case = visible_case(case_id)
+    try:
+        action(db_session(), case)
+    except SunhallError as exc:
+        g.db_rollback = True
+        db_session().rollback()
+        return _page(visible_case(case_id), exc.message, request.form, exc.status)
+    flash(success)
+    return redirect(url_for("workbench.case_page", case_id=case_id))
+
+
+def _version() -> int | None:
+    value = request.form.get("version")
+    return int(value) if value and value.isdigit() else None
+
+
+@bp.post("/cases/<int:case_id>/tasks/<int:task_id>/complete")
+@login_required
+def complete(case_id: int, task_id: int):
+    def go(session, case):
+        task = session.get(CaseTask, task_id)
+        if task is None or task.case_id != case.id:
+            abort(404)
+        sf = step_form(session, case, task)
+        raw = parse(list(sf.form.fields), sf.writable, request.form) if sf.form else {}
+        for name in request.form:  # a field the page did not offer as writable: refuse by name
+            base = name.split(".")[0].split("[")[0]
+            if sf.form and base in sf.access and sf.access[base] != "write":
+                raw[base] = request.form.get(name)
+        decision = request.form.get("decision", "agree")
+        submit_step(session, task_id, me(), raw, opinion=request.form.get("opinion") or None,
+                    approved=decision != "disagree", reason=request.form.get("reason") or None,
+                    expected_version=_version())
+    return _act(case_id, go, "已办理，办件已转入下一环节。")
+
+
+@bp.post("/cases/<int:case_id>/tasks/<int:task_id>/claim")
+@login_required
+def claim_task(case_id: int, task_id: int):
+    return _act(case_id, lambda s, c: claim(s, task_id, me(), _version()), "已签收。")
+
+
+@bp.post("/cases/<int:case_id>/tasks/<int:task_id>/return")
+@login_required
+def return_task(case_id: int, task_id: int):
+    def go(session, case):
+        target = request.form.get("target") or ""
+        if target == "__applicant__":
+            return_to_applicant(session, case.id, me(), request.form.get("reason", ""), _version())
+        else:
+            return_to_step(session, task_id, me(), target, request.form.get("reason", ""), _version())
+    return _act(case_id, go, "已退回。")
+
+
+@bp.post("/cases/<int:case_id>/tasks/<int:task_id>/transfer")
+@login_required
+def transfer_task(case_id: int, task_id: int):
+    return _act(case_id, lambda s, c: transfer(s, task_id, me(), form_int(request.form.get("assignee"), "assignee", "转办对象"),
+                                               request.form.get("reason", ""), _version()), "已转办。")
+
+
+@bp.post("/cases/<int:case_id>/correction")
+@login_required
+def correction(case_id: int):
+    def go(session, case):
+        lines = [m for m in request.form.getlist("missing") if m.strip()]
+        lines += [m for m in (request.form.get("missing_other") or "").splitlines() if m.strip()]
+        request_correction(session, case.id, me(), lines, None, _version())
+        documents.produce(session, case, "correction_notice", me(), _doc_dir(), missing=lines)
+    return _act(case_id, go, "已发出补正告知，办理时限暂停；补正告知书已生成，请打印交申请人。")
+
+
+@bp.post("/cases/<int:case_id>/suspend")
+@login_required
+def suspend_case(case_id: int):
+    return _act(case_id, lambda s, c: suspend(s, c.id, me(), request.form.get("reason", ""),
+                                              form_int(request.form.get("days"), "days", "预计天数"),
+                                              request.form.get("procedure") or None, _version()),
+                "特别程序已开始，办理时限暂停。")
+
+
+@bp.post("/cases/<int:case_id>/resume")
+@login_required
+def resume_case(case_id: int):
+    def go(session, case):
+        if case.pause_kind == "correction":
+            materials.check_in(session, case, {int(m) for m in request.form.getlist("received") if m.isdigit()}
+                               | {m.id for m in materials.materials_of(session, case.id) if m.submitted}, me())
+        resume(session, case.id, me(), request.form.get("note") or None, _version())
+    return _act(case_id, go, "已恢复办理，期限已顺延。")
+
+
+@bp.post("/cases/<int:case_id>/extend")
+@login_required
+def extend_case(case_id: int):
+    return _act(case_id, lambda s, c: extend(s, c.id, me(), form_int(request.form.get("days"), "days", "延期天数"),
+                                             form_int(request.form.get("approver"), "approver", "审批人"),
+                                             request.form.get("reason", ""), _version()), "已延期。")
+
+
+@bp.post("/cases/<int:case_id>/reject")
+@login_required
+def reject_case(case_id: int):
+    def go(session, case):
+        reject(session, case.id, me(), request.form.get("reason", ""), _version())
+        documents.produce(session, case, "rejection_decision", me(), _doc_dir())
+    return _act(case_id, go, "已作出不予受理决定，决定书已生成，请打印送达。")
+
+
+@bp.post("/cases/<int:case_id>/withdraw")
+@login_required
+def withdraw_case(case_id: int):
+    return _act(case_id, lambda s, c: withdraw(s, c.id, me(), request.form.get("reason", ""), _version()),
+                "申请已撤回。")
+
+
+@bp.post("/cases/<int:case_id>/materials/<int:material_id>")
+@login_required
+def upload_material(case_id: int, material_id: int):
+    def go(session, case):
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            raise InvalidInput("请选择要上传的文件。", field="file")
+        row = materials.attach(session, material_id, upload.filename, upload.read(MAX_UPLOAD + 1), me(), _upload_dir())
+        if row.case_id != case.id:
+            raise InvalidInput("材料不属于本办件。")
+    return _act(case_id, go, "材料已上传。")
+
+
+MAX_UPLOAD = materials.MAX_BYTES
+
+
+@bp.post("/cases/<int:case_id>/documents/<kind>")
+@login_required
+def make_document(case_id: int, kind: str):
+    holder = {}
+
+    def go(session, case):
+        holder["doc"] = documents.produce(session, case, kind, me(), _doc_dir())
+    response = _act(case_id, go, "文书已生成。")
+    if "doc" in holder and not getattr(g, "db_rollback", False):
+        return redirect(url_for("workbench.print_document", doc_id=holder["doc"].id))
+    return response
+
+
+def _owned_document(doc_id: int) -> CaseDocument:
+    doc = db_session().get(CaseDocument, doc_id)
+    if doc is None:
+        abort(404)
+    visible_case(doc.case_id)
+    return doc
+
+
+@bp.get("/documents/<int:doc_id>.docx")
+@login_required
+def download_document(doc_id: int):
+    doc = _owned_document(doc_id)
+    return send_file(doc.stored_path, as_attachment=True, download_name=f"{doc.title}-{doc.number}.docx")
+
+
+@bp.get("/documents/<int:doc_id>/print")
+@login_required
+def print_document(doc_id: int):
+    doc = _owned_document(doc_id)
+    body = []
+    document = Document(doc.stored_path)
+    for block in document.element.body.iterchildren():
+        tag = block.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            text = "".join(t.text or "" for t in block.iter() if t.tag.endswith("}t"))
+            body.append(("p", text))
+        elif tag == "tbl":
+            rows = []
+            for tr in block.iter():
+                if tr.tag.endswith("}tr"):
+                    rows.append(["".join(t.text or "" for t in tc.iter() if t.tag.endswith("}t"))
+                                 for tc in tr if tc.tag.endswith("}tc")])
+            body.append(("table", rows))
+    return render_template("workbench/print.html", doc=doc, body=body)
+
+
+@bp.get("/cases/<int:case_id>/diagram")
+@login_required
+def diagram(case_id: int):
+    session = db_session()
+    case = visible_case(case_id)
+    definition = session.get(ProcessDefinition, case.definition_id)
+    tasks = list(session.scalars(select(CaseTask).where(CaseTask.case_id == case.id)))
+    done = sorted({t.step_id for t in tasks if t.state == "completed"})
+    current = sorted({t.step_id for t in tasks if t.state == "ready"})
+    return jsonify(xml=definition.bpmn_xml, done=done, current=current, flows=[])
+
+
+def _doc_dir() -> Path:
+    return Path(current_app.extensions["sunhall_settings"].instance_dir) / "documents"
+
+
+def _upload_dir() -> Path:
+    return Path(current_app.extensions["sunhall_settings"].instance_dir) / "uploads"
