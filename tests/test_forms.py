@@ -176,3 +176,26 @@ def test_correction_notice_lists_exactly_what_is_missing(run, database, frozen_c
     with database.transaction(write=False) as s:
         assert s.scalars(select(CaseEvent.action).where(CaseEvent.case_id == case.id)).all()[-1] == "correction"
     assert any(p == "2026年9月28日" for p in paragraphs)  # dated in Chinese form, by the engine's clock
+
+
+def test_refusal_denial_and_delivery_documents(run, database, frozen_clock, company, tmp_path):
+    from engine.service import reject
+
+    refused = run(receive, FOOD, company, As("sc001"), received={1})
+    run(reject, refused.id, As("sc001"), "申请事项不属于本机关职权范围")
+    decision = run(documents.produce, get_case(database, refused.id), "rejection_decision", As("sc001"), tmp_path)
+    text = "\n".join(p.text for p in Document(decision.stored_path).paragraphs)
+    assert "不予受理决定书" in text and "申请事项不属于本机关职权范围" in text and "行政复议" in text
+
+    case = run(receive, FOOD, company, As("sc001"), received={1, 2, 3, 4})
+    run(submit_step, task_id(database, case.id, "accept"), As("sc001"), FOOD_APPLICATION)
+    run(submit_step, task_id(database, case.id, "review"), As("sc003"), {"prepackaged_only": True})
+    run(submit_step, task_id(database, case.id, "audit"), As("sc005"), {})
+    run(submit_step, task_id(database, case.id, "decide"), As("sc006"), {}, approved=False, reason="经营场所与申请不符")
+    run(submit_step, task_id(database, case.id, "deliver_denial"), As("sc001"), {})
+    assert get_case(database, case.id).result == "不予许可"
+    denial = run(documents.produce, get_case(database, case.id), "denial_decision", As("sc001"), tmp_path)
+    assert "经营场所与申请不符" in "\n".join(p.text for p in Document(denial.stored_path).paragraphs)
+    receipt = run(documents.produce, get_case(database, case.id), "delivery_receipt", As("sc001"), tmp_path)
+    cells = [c.text for row in Document(receipt.stored_path).tables[0].rows for c in row.cells]
+    assert denial.number in " ".join(cells) and company.name in cells

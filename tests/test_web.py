@@ -61,3 +61,18 @@ def test_clerk_logs_in_and_sees_the_worklist(client, run, database, frozen_clock
 def test_workbench_needs_login(client):
     response = client.get("/workbench")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_workbench_tabs_filter_and_scope(client, run, database, frozen_clock, company, person):
+    food = run(start_case, "015309300002", company, As("sc001"))
+    run(start_case, "015309300002", person, As("sc001"))
+    login(client, "sc001")
+    page = client.get("/workbench?tab=todo&applicant=好味道").get_data(as_text=True)
+    assert food.number in page and "张三" not in page and "共 1 件" in page
+    for tab in ("done", "due_soon", "overdue", "paused"):
+        assert client.get(f"/workbench?tab={tab}").status_code == 200
+    assert client.get(f"/cases/{food.id}").status_code == 200
+    client.post("/logout", data={"csrf_token": _csrf(client.get("/workbench").get_data(as_text=True))})
+    login(client, "ws001")
+    response = client.get(f"/cases/{food.id}")
+    assert response.status_code == 403 and "不属于您的部门" in response.get_data(as_text=True)
