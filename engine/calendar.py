@@ -48,6 +48,15 @@ class WorkCalendar:
                 n -= 1
         return day
 
+    def sub_workdays(self, end: date, n: int) -> date:
+        """The day n working days before ``end`` (so that add_workdays(result, n) == end for a working day)."""
+        day = end
+        while n > 0:
+            day -= timedelta(days=1)
+            if self.is_workday(day):
+                n -= 1
+        return day
+
     def workdays_between(self, start: date, end: date) -> int:
         """Working days after ``start`` up to and including ``end``."""
         if end <= start:

@@ -61,3 +61,19 @@ def definition_problems(session: Session, validated) -> list:
     for check in list(_definition_checks):
         problems.extend(check(session, validated))
     return problems
+
+
+# --- tick hooks: time-driven work the scheduler runs on every tick (e.g. rules/ watches) ---
+
+TickHook = Callable[[object], int]
+_tick_hooks: list[TickHook] = []
+
+
+def register_tick(hook: TickHook) -> TickHook:
+    if hook not in _tick_hooks:
+        _tick_hooks.append(hook)
+    return hook
+
+
+def tick_hooks() -> list[TickHook]:
+    return list(_tick_hooks)

@@ -13,7 +13,7 @@ from datetime import timedelta
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import select
 
-from . import clock
+from . import clock, listeners
 from .db import Database
 from .errors import SunhallError
 from .models import SchedulerLease
@@ -52,7 +52,16 @@ def release_lease(db: Database, holder: str) -> None:
 
 
 def tick(db: Database, batch: int = 200) -> int:
-    """Fire every due timer; each case in its own transaction. Returns how many fired."""
+    """Fire every due BPMN timer, then run the plugged-in tick hooks (supervision watches).
+    Returns how many things fired."""
+    fired = fire_timers(db, batch)
+    for hook in listeners.tick_hooks():
+        fired += hook(db)
+    return fired
+
+
+def fire_timers(db: Database, batch: int = 200) -> int:
+    """Fire every due timer; each case in its own transaction."""
     fired = 0
     while True:
         with db.transaction(write=False) as session:

@@ -4,6 +4,7 @@ from alembic import context
 from sqlalchemy import create_engine, pool
 
 import forms.models  # noqa: F401  (the forms layer's tables)
+import rules.models  # noqa: F401  (the supervision layer's tables)
 from engine.config import Settings
 from engine.models import Base
 

@@ -17,6 +17,7 @@ from engine.db import Database
 from engine.models import Base, Case, CaseCounter, CaseEvent, CasePause, CaseTask, SchedulerLease, User
 from engine.service import Applicant
 from forms.models import DocumentCounter
+from rules.models import Alert, Complaint, Watch
 from webapp import plugins
 from webapp.demo import load_demo
 
@@ -63,7 +64,8 @@ def _clean_cases(request):
         return
     db = request.getfixturevalue("database")
     with db.transaction() as session:
-        for model in (CaseEvent, CasePause, CaseTask, Case, CaseCounter, SchedulerLease, DocumentCounter):
+        for model in (Alert, Watch, Complaint, CaseEvent, CasePause, CaseTask, Case, CaseCounter, SchedulerLease,
+                      DocumentCounter):
             session.execute(delete(model))
 
 

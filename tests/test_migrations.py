@@ -11,6 +11,7 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 import forms.models  # noqa: F401  (the forms layer's tables)
+import rules.models  # noqa: F401  (the supervision layer's tables)
 from engine import migrate
 from engine.models import Base
 

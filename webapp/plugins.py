@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import forms.plugin
+import rules.plugin
 
 
 def install() -> None:
     forms.plugin.install()
+    rules.plugin.install()

@@ -13,6 +13,7 @@ from engine.config import PROCESSES_DIR
 from engine.organisation import ensure_department, ensure_post, ensure_region, ensure_user, publish_item
 from engine.service import deploy_process
 from forms.registry import sync_definitions
+from rules.service import sync_catalogue
 
 from .county import COUNTY, DEMO_PASSWORD, DEPARTMENTS, POST_NAMES, USERS
 from .items import ITEMS
@@ -56,6 +57,7 @@ def load_demo(session: Session) -> DemoResult:
         created += new
         accounts.append((staff_no, name, dept.name, "、".join(POST_NAMES[p] for p in post_codes), "、".join(roles)))
     sync_definitions(session)
+    sync_catalogue(session)
     deployed = []
     for item in ITEMS:
         dept = depts[item["department"]][0]

@@ -1,0 +1,13 @@
+"""What the rules layer plugs into the engine: the checkpoint listener and the tick hook."""
+
+from __future__ import annotations
+
+from engine import listeners
+
+from .evaluate import on_transition
+from .ticks import fire_due
+
+
+def install() -> None:
+    listeners.register(on_transition)
+    listeners.register_tick(fire_due)
