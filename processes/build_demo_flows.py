@@ -189,6 +189,13 @@ FORMS = {
         "deliver": {_W: ["delivered_on"]},
         "execute": {_W: ["execution"]},
     }),
+    "supervise_order": ("supervise_order", {
+        "initiate": {_W: ["supervised_unit", "case_number", "item_name", "problem", "requirement", "end_date"]},
+        "review": {_W: ["review_opinion"]},
+        "sign": {_W: ["sign_note"]},
+        "feedback": {_W: ["feedback", "rectified"]},
+        "conclude": {_W: ["conclusion"]},
+    }),
     "government_information_request": ("information_request", {
         "register": {_W: ["applicant_name", "applicant_certificate", "phone", "address", "requested_info", "channel",
                           "delivery"]},
@@ -307,6 +314,17 @@ FLOWS["government_information_request"] = ("政府信息公开申请", [
     ("gw_ours", "accept", None, "to_accept", "是"), ("notify_not_ours", "end_not_ours"), ("accept", "assign"),
     ("assign", "secrecy_review"), ("secrecy_review", "draft"), ("draft", "approve_reply"),
     ("approve_reply", "deliver"), ("deliver", "end_replied")])
+
+FLOWS["supervise_order"] = ("电子监察督办", [
+    start(),
+    user("initiate", "发起督办", 1, 0, "supervise", 1, dept="jwjw", docs=["督办通知书"]),
+    user("review", "审核", 2, 0, "approve", 2, dept="jwjw"),
+    user("sign", "签收", 3, 0, "approve", 1, dept="data:supervised_department"),
+    user("feedback", "反馈整改情况", 4, 0, "handle", 10, dept="data:supervised_department"),
+    user("conclude", "督办结论", 5, 0, "supervise", 3, dept="jwjw", stage="decide"),
+    end("end_concluded", "督办办结", 6, 0),
+], [("start", "initiate"), ("initiate", "review"), ("review", "sign"), ("sign", "feedback"), ("feedback", "conclude"),
+    ("conclude", "end_concluded")])
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from engine import clock
@@ -244,6 +244,12 @@ def on_transition(t: Transition) -> None:
     for f in findings:  # every alert at a risk-point step carries the risk points' names
         tags = list(dict.fromkeys([tag for tag in f.tags if tag != "non_blocking"] + risk_tags))
         store_alert(t.session, c.case, f.rule, f.message, f.task or t.task, f.level or f.rule.level, tags)
+    if t.action in ("complete", "return") and t.task is not None:
+        reminders = [r.code for r in active_rules(t.session).get("reminder", ())]
+        if reminders:  # a reminder has done its job once its step is done
+            t.session.execute(update(Alert).where(Alert.case_id == c.case.id, Alert.task_id == t.task.id,
+                                                  Alert.rule_code.in_(reminders), Alert.state == "open")
+                              .values(state="resolved", handled_at=clock.now(), handling_note="环节已办理"))
     plan_watches(t.session, c.case)
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from engine import listeners
 
 from .evaluate import on_transition
+from .service import close_orders_on_finish
 from .ticks import fire_due
 
 
 def install() -> None:
     listeners.register(on_transition)
+    listeners.register(close_orders_on_finish)
     listeners.register_tick(fire_due)

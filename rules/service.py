@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session
 
 from engine import clock
 from engine.errors import InvalidInput, InvalidState, NotFound, PermissionDenied
-from engine.models import User
+from engine.models import Case, Department, Item, User
+from engine.service import Applicant, start_case
 
 from .catalogue import DEFAULT_RULES
 from .models import LEVELS, Alert, Rule, RuleVersion
@@ -112,3 +113,41 @@ def resolve(session: Session, alert_id: int, actor: User, note: str) -> Alert:
         raise InvalidInput("请填写处理结果。", field="note")
     alert.state, alert.handled_at, alert.handled_by_id, alert.handling_note = "resolved", clock.now(), actor.id, note
     return alert
+
+
+SUPERVISION_ITEM = "105309300099"
+
+
+def open_supervision(session: Session, alert_id: int, actor: User, requirement: str, end_date) -> Alert:
+    """督办: start the supervision-order flow for an alert; the alert follows the order."""
+    alert = _alert(session, alert_id, actor, ("open", "acknowledged"))
+    if not requirement or not requirement.strip():
+        raise InvalidInput("请填写督办要求。", field="requirement")
+    if end_date is None or end_date <= clock.today():
+        raise InvalidInput("要求办结日期必须晚于今天。", field="end_date")
+    unit = session.get(Department, alert.department_id)
+    case = session.get(Case, alert.case_id) if alert.case_id else None
+    item = session.get(Item, alert.item_id) if alert.item_id else None
+    supervisor_dept = session.get(Department, actor.department_id)
+    order = start_case(
+        session, SUPERVISION_ITEM, Applicant(name=unit.name, type="6", cert_type="001", cert_number=unit.credit_code),
+        actor, subject=f"督办：{unit.name}（{alert.rule_code} {LEVELS[alert.level]}）", data={
+            "supervising_department": supervisor_dept.name, "supervised_unit": unit.name,
+            "supervised_department": unit.code, "case_number": case.number if case else "",
+            "item_name": f"{item.current_version.name}（{item.code}）" if item else "", "alert_id": str(alert.id),
+            "supervisor": actor.name, "start_date": clock.today().isoformat(), "end_date": end_date.isoformat(),
+            "problem": alert.message, "requirement": requirement.strip()})
+    alert.state, alert.order_case_id = "supervising", order.id
+    alert.handled_at, alert.handled_by_id = clock.now(), actor.id
+    session.flush()
+    return alert
+
+
+def close_orders_on_finish(transition) -> None:
+    """When a 督办 case ends, the alerts it was opened for are resolved with its conclusion."""
+    if transition.action != "finish":
+        return
+    for alert in transition.session.scalars(select(Alert).where(Alert.order_case_id == transition.case.id,
+                                                                Alert.state == "supervising")):
+        alert.state, alert.handled_at = "resolved", clock.now()
+        alert.handling_note = "督办办结：" + str((transition.case.data or {}).get("conclusion", ""))

@@ -25,6 +25,7 @@ from engine.service.deadlines import refresh_pending_deadlines
 from . import create_app, plugins
 from .demo import load_demo
 from .demo.county import DEMO_PASSWORD
+from .demo.history import load_history
 
 console = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -73,12 +74,16 @@ def _print_accounts(result) -> None:
 
 
 @main.command()
-def demo():
+@click.option("--history", is_flag=True, help="另外生成过去一年的几百件办件（每个数据库只生成一次）")
+def demo(history: bool):
     """载入演示县（阳光县）：部门、岗位、人员、事项和流程图。重复执行不会重复创建。"""
     with _db() as db:
         _init(db)
         with db.transaction() as session:
             result = load_demo(session)
+        if history:
+            made = load_history(db)
+            console.print(f"已生成过去一年的办件 {made} 件。" if made else "历史办件已生成过，未重复生成。")
     console.print(f"演示数据就绪：新建 {result.created_users} 名人员，{result.items} 个事项，流程 {', '.join(result.definitions)}。")
     _print_accounts(result)
 

@@ -267,8 +267,14 @@ _dept_cache: dict[tuple[str, str], int] = {}
 
 
 def _department_for(session: Session, case: Case, code: str | None) -> int:
+    """The department of a step: the item's, a fixed one, or one named by the case's data
+    (``data:supervised_department``, as the 督办 flow routes 签收 to the supervised unit)."""
     if not code:
         return case.department_id
+    if code.startswith("data:"):
+        code = str((case.data or {}).get(code[5:], ""))
+        if not code:
+            raise InvalidState("办件数据中没有指定办理部门，无法确定该环节的办理部门。")
     key = (str(session.get_bind().url), code)
     if key not in _dept_cache:
         dept_id = session.scalars(select(Department.id).where(Department.code == code)).first()

@@ -23,6 +23,8 @@ def _org_problems(session: Session, result, item: Item | None) -> list[Problem]:
         if not isinstance(spec, SunhallUserTask):
             continue
         step = spec.step
+        if step.department and step.department.startswith("data:"):
+            continue  # the department comes from the case's data at run time
         dept_id = codes.get(step.department) if step.department else (item.department_id if item else None)
         if step.department and dept_id is None:
             problems.append(Problem(result.filename, spec.bpmn_id, None, f"办理部门 {step.department} 不存在。"))

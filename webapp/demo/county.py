@@ -22,7 +22,7 @@ DEPARTMENTS = [
     ("zrzyj", "阳光县自然资源局", ["window", "handle", "review", "approve"], "0883-6120240"),
     ("rsj", "阳光县人力资源和社会保障局", ["window", "handle", "review", "approve"], "0883-6120333"),
     ("zfb", "阳光县人民政府办公室", ["window", "handle", "review", "approve"], "0883-6120100"),
-    ("jwjw", "阳光县纪委监委", ["supervise"], "0883-6120012"),
+    ("jwjw", "阳光县纪委监委", ["supervise", "approve"], "0883-6120012"),
     ("sfj", "阳光县司法局", ["legal", "review"], "0883-6120148"),
 ]
 
@@ -54,5 +54,6 @@ USERS = [
     ("zf004", "谢东", "zfb", ["approve"], ["handler", "leader"]),
     ("jw001", "韩梅", "jwjw", ["supervise"], ["supervisor"]),
     ("jw002", "唐亮", "jwjw", ["supervise"], ["supervisor"]),
+    ("jw003", "何志刚", "jwjw", ["approve"], ["supervisor", "leader"]),
     ("sf001", "冯雪", "sfj", ["legal", "review"], ["legal"]),
 ]

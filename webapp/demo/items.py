@@ -103,4 +103,12 @@ ITEMS = [
                    _MATERIALS_ID],
         fee_basis="《政府信息公开信息处理费管理办法》", fee_standard="一般不收费；申请数量、频次明显超过合理范围的按标准收取信息处理费",
     ),
+    _item(
+        "105309300099", "jwjw", name="电子监察督办", category="10", process_key="supervise_order",
+        section="党风政风监督室", phone="0883-6120012",
+        legal_basis=[{"title": "中华人民共和国监察法", "article": "第十一条",
+                      "text": "监察委员会依照本法和有关法律规定履行监督、调查、处置职责。"}],
+        conditions="电子监察发现预警、报警或者收到投诉，需要督促有关单位整改的。",
+        legal_limit=15, promised_limit=15, materials=[],
+    ),
 ]

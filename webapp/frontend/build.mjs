@@ -5,7 +5,7 @@ import { cpSync, mkdirSync } from "node:fs";
 const out = new URL("../static/build/", import.meta.url).pathname;
 mkdirSync(out, { recursive: true });
 await build({
-  entryPoints: { viewer: "src/viewer.js" },
+  entryPoints: { viewer: "src/viewer.js", charts: "src/charts.js" },
   bundle: true, minify: true, format: "iife", target: "es2019", outdir: out, legalComments: "linked",
 });
 for (const f of ["diagram-js.css", "bpmn-js.css", "bpmn-font/css/bpmn-embedded.css"]) {

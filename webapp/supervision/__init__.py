@@ -1,0 +1,253 @@
+"""The supervision console (电子监察): dashboard, alerts and 督办, the rule catalogue, case replay,
+sampling, performance with Excel export, and complaints. For supervisors only."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import date
+from functools import wraps
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from engine import clock
+from engine.errors import InvalidInput, PermissionDenied, SunhallError
+from engine.models import Case, Department, Item, User
+from rules import complaints, reports
+from rules.models import ALERT_STATES, LEVELS, Alert, Complaint, Rule, RuleVersion
+from rules.replay import replay
+from rules.service import SCOPES, acknowledge, dismiss, open_supervision, resolve, update_rule
+
+from ..db import db_session
+
+bp = Blueprint("supervision", __name__, url_prefix="/supervision")
+
+
+def supervisor_only(view):
+    @wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        if not current_user.has_role("supervisor"):
+            raise PermissionDenied("电子监察仅对监察人员开放。")
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def me() -> User:
+    return current_user._get_current_object()
+
+
+def _refused(exc: SunhallError, target: str, **kw):
+    g.db_rollback = True
+    flash("操作未完成：" + exc.message, "error")
+    return redirect(url_for(target, **kw))
+
+
+@bp.get("")
+@supervisor_only
+def dashboard():
+    data = reports.dashboard(db_session())
+    return render_template("supervision/dashboard.html", d=data, as_json=lambda v: json.dumps(v, ensure_ascii=False))
+
+
+@bp.get("/alerts")
+@supervisor_only
+def alerts():
+    session = db_session()
+    q = select(Alert).order_by(Alert.created_at.desc())
+    args = request.args
+    if args.get("level") in LEVELS:
+        q = q.where(Alert.level == args["level"])
+    if args.get("state") in ALERT_STATES:
+        q = q.where(Alert.state == args["state"])
+    if args.get("department", type=int):
+        q = q.where(Alert.department_id == args.get("department", type=int))
+    if args.get("rule"):
+        q = q.where(Alert.rule_code == args["rule"])
+    rows = list(session.scalars(q.limit(200)))
+    cases = {c.id: c for c in session.scalars(select(Case).where(Case.id.in_({a.case_id for a in rows if a.case_id})))}
+    return render_template("supervision/alerts.html", rows=rows, cases=cases, levels=LEVELS, states=ALERT_STATES,
+                           departments=list(session.scalars(select(Department))), args=args,
+                           rules=list(session.scalars(select(Rule).order_by(Rule.code))),
+                           dept_names={d.id: d.name for d in session.scalars(select(Department))})
+
+
+@bp.post("/alerts/<int:alert_id>/<action>")
+@supervisor_only
+def alert_action(alert_id: int, action: str):
+    session = db_session()
+    try:
+        if action == "acknowledge":
+            acknowledge(session, alert_id, me())
+        elif action == "dismiss":
+            dismiss(session, alert_id, me(), request.form.get("reason", ""))
+        elif action == "resolve":
+            resolve(session, alert_id, me(), request.form.get("note", ""))
+        elif action == "supervise":
+            try:
+                end = date.fromisoformat(request.form.get("end_date", ""))
+            except ValueError:
+                raise InvalidInput("请填写要求办结日期（YYYY-MM-DD）。", field="end_date") from None
+            alert = open_supervision(session, alert_id, me(), request.form.get("requirement", ""), end)
+            flash("督办已发起，请在工作台办理“发起督办”环节。")
+            return redirect(url_for("workbench.case_page", case_id=alert.order_case_id))
+        else:
+            abort(404)
+    except SunhallError as exc:
+        return _refused(exc, "supervision.alerts")
+    flash("已处理。")
+    return redirect(request.referrer or url_for("supervision.alerts"))
+
+
+@bp.get("/rules")
+@supervisor_only
+def rules():
+    session = db_session()
+    return render_template("supervision/rules.html", rules=list(session.scalars(select(Rule).order_by(Rule.code))),
+                           levels=LEVELS, scopes=SCOPES)
+
+
+@bp.route("/rules/<int:rule_id>", methods=["GET", "POST"])
+@supervisor_only
+def rule(rule_id: int):
+    session = db_session()
+    item = session.get(Rule, rule_id)
+    if item is None:
+        abort(404)
+    error = None
+    if request.method == "POST":
+        try:
+            params = {}
+            for key, old in item.params.items():
+                raw = request.form.get(f"param.{key}")
+                if raw is None:
+                    continue
+                if isinstance(old, bool):
+                    params[key] = raw == "true"
+                elif isinstance(old, (int, float)):
+                    try:
+                        params[key] = type(old)(raw) if isinstance(old, int) and "." not in raw else float(raw)
+                    except ValueError:
+                        raise InvalidInput(f"参数“{key}”必须是数字。", field=key) from None
+                else:
+                    params[key] = json.loads(raw) if raw.strip().startswith(("[", "{")) else raw
+            update_rule(session, rule_id, me(), params=params, level=request.form.get("level"),
+                        enabled=request.form.get("enabled") == "on", scope_kind=request.form.get("scope_kind"),
+                        scope_value=request.form.get("scope_value"), note=request.form.get("note"))
+            flash(f"规则 {item.code} 已修改为第 {item.version} 版，下一次办理即按新参数检查。")
+            return redirect(url_for("supervision.rule", rule_id=rule_id))
+        except (SunhallError, json.JSONDecodeError) as exc:
+            g.db_rollback = True
+            session.rollback()
+            item = session.get(Rule, rule_id)
+            error = getattr(exc, "message", "参数格式不正确。")
+    history = list(session.scalars(select(RuleVersion).where(RuleVersion.rule_id == rule_id)
+                                   .order_by(RuleVersion.version.desc())))
+    users = {u.id: u.name for u in session.scalars(select(User))}
+    return render_template("supervision/rule.html", rule=item, history=history, users=users, levels=LEVELS,
+                           scopes=SCOPES, error=error, as_json=lambda v: json.dumps(v, ensure_ascii=False)), \
+        (422 if error else 200)
+
+
+@bp.get("/cases/<int:case_id>")
+@supervisor_only
+def case_replay(case_id: int):
+    session = db_session()
+    case = session.get(Case, case_id)
+    if case is None:
+        abort(404)
+    return render_template("supervision/replay.html", case=case, r=replay(session, case), levels=LEVELS,
+                           states=ALERT_STATES)
+
+
+@bp.get("/sampling")
+@supervisor_only
+def sampling():
+    session = db_session()
+    start, end, label = reports.parse_period(request.args.get("period"))
+    count = request.args.get("count", 10, type=int)
+    chosen = reports.sample_finished(session, count, start, end, request.args.get("item", type=int)) \
+        if request.args.get("draw") else []
+    items = [(i.id, i.current_version.name) for i in session.scalars(select(Item).order_by(Item.code))]
+    return render_template("supervision/sampling.html", chosen=chosen, label=label, items=items, args=request.args)
+
+
+def _performance(session):
+    start, end, label = reports.parse_period(request.args.get("period"))
+    by = request.args.get("by", "department")
+    if by == "department":
+        rows = reports.performance_by_department(session, start, end)
+    elif by in ("post", "step"):
+        rows = reports.performance_by_step(session, start, end, by)
+    else:
+        raise InvalidInput("统计维度只能是单位、岗位或环节。", field="by")
+    return rows, label, by
+
+
+@bp.get("/performance")
+@supervisor_only
+def performance():
+    rows, label, by = _performance(db_session())
+    return render_template("supervision/performance.html", rows=rows, label=label, by=by, columns=reports.COLUMNS,
+                           args=request.args)
+
+
+@bp.get("/performance.xlsx")
+@supervisor_only
+def performance_xlsx():
+    rows, label, by = _performance(db_session())
+    buffer = io.BytesIO()
+    title = f"{label}绩效统计（按{ {'department': '单位', 'post': '岗位', 'step': '环节'}[by] }）"
+    reports.to_excel(rows, title, buffer)
+    buffer.seek(0)
+    return send_file(buffer, as_attachment=True, download_name=f"{label}绩效统计.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.route("/complaints", methods=["GET", "POST"])
+@supervisor_only
+def complaint_list():
+    session = db_session()
+    error = None
+    if request.method == "POST":
+        f = request.form
+        try:
+            c = complaints.receive(session, me(), channel=f.get("channel", ""), complainant=f.get("complainant", ""),
+                                   contact=f.get("contact", ""), content=f.get("content", ""),
+                                   department_id=f.get("department_id", type=int), case_number=f.get("case_number") or None)
+            flash(f"投诉已登记：{c.number}，应于 {c.accept_due} 前决定是否受理。")
+            return redirect(url_for("supervision.complaint_list"))
+        except SunhallError as exc:
+            g.db_rollback = True
+            session.rollback()
+            error = exc.message
+    rows = list(session.scalars(select(Complaint).order_by(Complaint.received_at.desc()).limit(200)))
+    leaders = [u for u in session.scalars(select(User)) if u.has_role("leader") and u.id != current_user.id]
+    return render_template("supervision/complaints.html", rows=rows, error=error, values=request.form,
+                           channels=complaints.CHANNELS, states=complaints.STATES, leaders=leaders,
+                           departments=list(session.scalars(select(Department))),
+                           dept_names={d.id: d.name for d in session.scalars(select(Department))}, today=clock.today()), \
+        (422 if error else 200)
+
+
+@bp.post("/complaints/<int:complaint_id>/<action>")
+@supervisor_only
+def complaint_action(complaint_id: int, action: str):
+    session = db_session()
+    try:
+        if action == "accept":
+            complaints.accept(session, complaint_id, me())
+        elif action == "refuse":
+            complaints.refuse(session, complaint_id, me(), request.form.get("reason", ""))
+        elif action == "extend":
+            complaints.extend(session, complaint_id, me(), request.form.get("approver", type=int) or 0)
+        elif action == "answer":
+            complaints.answer(session, complaint_id, me(), request.form.get("answer", ""))
+        else:
+            abort(404)
+    except SunhallError as exc:
+        return _refused(exc, "supervision.complaint_list")
+    flash("已处理。")
+    return redirect(url_for("supervision.complaint_list"))
