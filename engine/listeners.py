@@ -22,6 +22,7 @@ class Transition:
     new_tasks: list[CaseTask] = field(default_factory=list)
     data: dict = field(default_factory=dict)
     reason: str | None = None
+    before: dict = field(default_factory=dict)  # state, pause, deadline and open steps before the command
 
 
 Listener = Callable[[Transition], None]

@@ -80,7 +80,7 @@ class Watch(Base):
     __table_args__ = (Index("ix_supervision_watch_due", "fire_at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
-    task_id: Mapped[int | None] = mapped_column(ForeignKey("case_task.id", ondelete="CASCADE"))
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("case_task.id", ondelete="CASCADE"), index=True)
     rule_code: Mapped[str] = mapped_column(String(10))
     fire_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -12,6 +12,7 @@ from engine.models import Case, Department, Item, User
 from engine.service import Applicant, start_case
 
 from .catalogue import DEFAULT_RULES
+from .context import invalidate
 from .models import LEVELS, Alert, Rule, RuleVersion
 
 SCOPES = {"all": "全部事项", "category": "事项类别", "item": "单个事项", "step": "单个环节"}
@@ -38,6 +39,7 @@ def sync_catalogue(session: Session) -> list[str]:
                                 changed_at=clock.now()))
         added.append(d["code"])
     session.flush()
+    invalidate()
     return added
 
 
@@ -80,6 +82,8 @@ def update_rule(session: Session, rule_id: int, actor: User, *, params: dict | N
     session.add(RuleVersion(rule_id=rule.id, version=rule.version, snapshot=_snapshot(rule), note=note.strip(),
                             changed_at=rule.updated_at, changed_by_id=actor.id))
     session.flush()
+    session.info["rules_changed"] = True  # the cache is dropped again once this commits
+    invalidate()
     return rule
 
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from engine import clock
+from engine.calendar import load_calendar
 from engine.db import Database
 from engine.models import Case, CaseEvent, CaseTask, Item, ItemVersion, SchedulerLease
 
-from .evaluate import active_rules, store_alert
+from .context import active_rules
 from .models import Alert, Watch
 
 CLOSES = {"step_overdue": ("step_warning", "reminder"), "case_overdue": ("case_warning",)}
@@ -20,52 +21,83 @@ BATCH = 500
 
 
 def fire_due(db: Database) -> int:
+    """Fire every due watch, a batch per transaction: the batch's cases, steps and open alerts are
+    read in three queries, the new alerts written in one statement and the watches deleted in one."""
     fired = 0
     while True:
         with db.transaction() as session:
             now = clock.now()
-            due = session.scalars(select(Watch).where(Watch.fire_at <= now).order_by(Watch.fire_at).limit(BATCH)).all()
+            due = session.execute(select(Watch.id, Watch.case_id, Watch.task_id, Watch.rule_code)
+                                  .where(Watch.fire_at <= now).order_by(Watch.fire_at).limit(BATCH)).all()
             if not due:
                 return fired + check_volume_monthly(session)
-            rules = {r.code: r for group in active_rules(session).values() for r in group}
-            for watch in due:
-                fired += fire_one(session, watch, rules.get(watch.rule_code), now)
-                session.delete(watch)
+            fired += _fire_batch(session, due, now)
 
 
-def fire_one(session: Session, watch: Watch, rule, now) -> int:
-    if rule is None:
-        return 0
-    case = session.get(Case, watch.case_id)
-    if case is None or not case.is_open or case.pause_kind:
-        return 0
-    task = session.get(CaseTask, watch.task_id) if watch.task_id else None
-    if watch.task_id and (task is None or task.state != "ready"):
-        return 0
-    if rule.type == "reminder":
-        text = f"环节“{task.step_name}”将于 {task.due_date} 到期，请抓紧办理。"
-    elif rule.type == "step_warning":
-        text = f"环节“{task.step_name}”已用去时限的 {float(rule.params.get('share', 0.8)):.0%}，将于 {task.due_date} 到期。"
-    elif rule.type == "step_overdue":
-        text = f"环节“{task.step_name}”已超过办理期限（{task.due_date}）。"
-    elif rule.type == "case_warning":
-        text = f"办件已用去承诺时限的 {float(rule.params.get('share', 0.8)):.0%}，承诺办结日期 {case.deadline}。"
-    elif rule.type == "case_overdue":
-        text = f"办件已超过承诺办结日期（{case.deadline}）仍未办结。"
-    elif rule.type == "inactivity":
-        last = session.scalar(select(CaseEvent.at).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq.desc()))
-        text = f"办件自 {clock.local_date(last)} 起已连续 {rule.params.get('days')} 个工作日没有任何操作。"
-    else:
-        return 0
-    closes = CLOSES.get(rule.type, ())
+def _fire_batch(session: Session, due, now) -> int:
+    rules = {r.code: r for group in active_rules(session).values() for r in group}
+    case_ids = {w.case_id for w in due}
+    cases = {c.id: c for c in session.scalars(select(Case).where(Case.id.in_(case_ids)))}
+    tasks = {t.id: t for t in session.scalars(select(CaseTask).where(CaseTask.id.in_({w.task_id for w in due if w.task_id})))}
+    open_alerts = set(session.execute(select(Alert.rule_code, Alert.case_id, Alert.task_id).where(
+        Alert.case_id.in_(case_ids), Alert.state.in_(("open", "acknowledged", "supervising")))).all())
+    new_alerts, closes, later = [], [], []
+    for w in due:
+        rule, case = rules.get(w.rule_code), cases.get(w.case_id)
+        task = tasks.get(w.task_id) if w.task_id else None
+        if rule is None or case is None or not case.is_open or case.pause_kind:
+            continue
+        if w.task_id and (task is None or task.state != "ready"):
+            continue
+        text = _message(session, rule, case, task, now, later)
+        if text is None or (rule.code, case.id, w.task_id) in open_alerts:
+            continue
+        open_alerts.add((rule.code, case.id, w.task_id))
+        new_alerts.append(dict(rule_id=rule.id, rule_code=rule.code, level=rule.level, case_id=case.id,
+                               task_id=w.task_id, step_id=task.step_id if task else None, item_id=case.item_id,
+                               department_id=task.department_id if task else case.department_id, message=text,
+                               tags=[], state="open", created_at=now))
+        for closed_type in CLOSES.get(rule.type, ()):
+            for closed in active_rules(session).get(closed_type, ()):
+                closes.append({"b_code": closed.code, "b_case": case.id, "b_task": w.task_id})
+    session.execute(delete(Watch.__table__).where(Watch.__table__.c.id.in_([w.id for w in due])))
     if closes:
-        codes = [r.code for t in closes for r in active_rules(session).get(t, ())]
-        cond = [Alert.case_id == case.id, Alert.rule_code.in_(codes), Alert.state == "open"]
-        if task is not None:
-            cond.append(Alert.task_id == task.id)
-        session.execute(update(Alert).where(*cond).values(state="resolved", handled_at=now,
-                                                          handling_note="已转为超期报警"))
-    return int(store_alert(session, case, rule, text, task, rule.level, [], now))
+        session.execute(_CLOSE, [dict(c, now=now) for c in closes])
+    if new_alerts:
+        session.execute(insert(Alert.__table__), new_alerts)
+    if later:
+        session.execute(insert(Watch.__table__), later)
+    return len(new_alerts)
+
+
+_ALERTS = Alert.__table__
+_CLOSE = (update(_ALERTS).where(_ALERTS.c.rule_code == bindparam("b_code"), _ALERTS.c.case_id == bindparam("b_case"),
+                                or_(_ALERTS.c.task_id == bindparam("b_task"), bindparam("b_task").is_(None)),
+                                _ALERTS.c.state == "open")
+          .values(state="resolved", handled_at=bindparam("now"), handling_note="已转为超期报警"))
+
+
+def _message(session: Session, rule, case: Case, task: CaseTask | None, now, later: list) -> str | None:
+    share = f"{float(rule.params.get('share', 0.8)):.0%}"
+    if rule.type == "reminder":
+        return f"环节“{task.step_name}”将于 {task.due_date} 到期，请抓紧办理。"
+    if rule.type == "step_warning":
+        return f"环节“{task.step_name}”已用去时限的 {share}，将于 {task.due_date} 到期。"
+    if rule.type == "step_overdue":
+        return f"环节“{task.step_name}”已超过办理期限（{task.due_date}）。"
+    if rule.type == "case_warning":
+        return f"办件已用去承诺时限的 {share}，承诺办结日期 {case.deadline}。"
+    if rule.type == "case_overdue":
+        return f"办件已超过承诺办结日期（{case.deadline}）仍未办结。"
+    if rule.type == "inactivity":
+        last = session.scalar(select(CaseEvent.at).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq.desc()))
+        days = int(rule.params.get("days", 10))
+        quiet_until = load_calendar(session).add_workdays(clock.local_date(last), days) + timedelta(days=1)
+        if _at(quiet_until) > now:  # there was activity since: look again later instead of alerting
+            later.append(dict(case_id=case.id, task_id=None, rule_code=rule.code, fire_at=_at(quiet_until)))
+            return None
+        return f"办件自 {clock.local_date(last)} 起已连续 {days} 个工作日没有任何操作。"
+    return None
 
 
 def check_volume(session: Session, month: date) -> int:

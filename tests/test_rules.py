@@ -13,6 +13,7 @@ from engine.errors import CheckpointViolation
 from engine.models import Case, Item, Post, User
 from engine.organisation import ensure_user
 from engine.service import Applicant, reject, return_to_step, start_case
+from rules.context import invalidate
 from rules.models import Alert, Rule
 from rules.service import update_rule
 from rules.ticks import check_volume
@@ -226,12 +227,14 @@ def test_suspended_item_still_running(run, database, frozen_clock, company):
     assert "A025" not in alerts(database, running.id)
     with database.transaction() as s:
         s.execute(update(Item).where(Item.code == FOOD).values(status="suspended"))
+    invalidate()  # as the catalogue's suspend command will; otherwise seen within RECHECK_SECONDS
     try:
         do(run, database, running.id, As("sc003"), "review")
         assert alerts(database, running.id)["A025"] == "open"
     finally:
         with database.transaction() as s:
             s.execute(update(Item).where(Item.code == FOOD).values(status="active"))
+        invalidate()
 
 
 def test_risk_point_step_records_and_tags(run, database, frozen_clock, company):

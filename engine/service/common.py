@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import event, select
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.orm import Session
 
 from .. import audit, clock, listeners, runtime
@@ -62,23 +62,30 @@ class Loaded:
         raise StaleCase("该环节已办理或已被退回，请刷新后查看办件的最新状态。")
 
 
-def _lock_case(session: Session, case_id: int) -> Case | None:
-    stmt = select(Case).where(Case.id == case_id)
-    if session.identity_map:  # re-read what this session may hold from earlier in the transaction
+# statements of the hot path, built once: constructing SQLAlchemy expressions costs more than running them
+_CASE = select(Case).where(Case.id == bindparam("case_id"))
+_CASE_OF_TASK = select(Case).join(CaseTask, CaseTask.case_id == Case.id).where(CaseTask.id == bindparam("task_id"))
+_OPEN_TASKS = (select(CaseTask).where(CaseTask.case_id == bindparam("case_id"), CaseTask.state == "ready")
+               .order_by(CaseTask.id).execution_options(populate_existing=True))
+
+
+def _locked(session: Session, stmt, of=None):
+    """The statement row-locked on PostgreSQL, re-reading what the session may already hold."""
+    pg = session.get_bind().dialect.name == "postgresql"
+    if pg:
+        stmt = stmt.with_for_update(of=of) if of is not None else stmt.with_for_update()
+    if session.identity_map:
         stmt = stmt.execution_options(populate_existing=True)
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    return session.scalars(stmt).first()
+    return stmt
+
+
+def _lock_case(session: Session, case_id: int) -> Case | None:
+    return session.scalars(_locked(session, _CASE), {"case_id": case_id}).first()
 
 
 def lock_case_of_task(session: Session, task_id: int) -> Case | None:
     """The case a task belongs to, locked like :func:`_lock_case`, in one query."""
-    stmt = select(Case).join(CaseTask, CaseTask.case_id == Case.id).where(CaseTask.id == task_id)
-    if session.identity_map:
-        stmt = stmt.execution_options(populate_existing=True)
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(of=Case)
-    return session.scalars(stmt).first()
+    return session.scalars(_locked(session, _CASE_OF_TASK, Case), {"task_id": task_id}).first()
 
 
 def open_case(session: Session, case_id: int, expected_version: int | None = None, case: Case | None = None) -> Loaded:
@@ -98,9 +105,7 @@ def open_case(session: Session, case_id: int, expected_version: int | None = Non
         workflow.script_engine = engine
     remember_after_commit(session, case, workflow)
     with session.no_autoflush:
-        tasks = list(session.scalars(
-            select(CaseTask).where(CaseTask.case_id == case.id, CaseTask.state == "ready")
-            .order_by(CaseTask.id).execution_options(populate_existing=True)))
+        tasks = list(session.scalars(_OPEN_TASKS, {"case_id": case.id}))
     loaded = Loaded(session, case, workflow, calendar, tasks)
     loaded.snapshot = snapshot(case, tasks)
     return loaded
@@ -353,5 +358,6 @@ def emit(loaded: Loaded, actor: User | None, action: str, *, task: CaseTask | No
     audit.record(session, case, actor, action, task=task, reason=reason, before=loaded.snapshot, after=after,
                  detail=detail, at=now)
     session.flush()
-    listeners.notify(listeners.Transition(session, case, action, actor, task, new_tasks or [], data or {}, reason))
+    listeners.notify(listeners.Transition(session, case, action, actor, task, new_tasks or [], data or {}, reason,
+                                          loaded.snapshot))
     loaded.snapshot = after

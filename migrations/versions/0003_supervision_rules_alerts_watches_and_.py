@@ -123,6 +123,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('supervision_watch', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_supervision_watch_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_supervision_watch_task_id'), ['task_id'], unique=False)
         batch_op.create_index('ix_supervision_watch_due', ['fire_at'], unique=False)
 
 

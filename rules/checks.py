@@ -1,0 +1,141 @@
+"""The checks, one function per rule type: each yields a Finding when its rule applies and is broken."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+
+from engine import clock
+from engine.calendar import load_calendar
+from engine.errors import CalendarMissing
+from engine.models import CaseEvent, User
+
+from .context import Context, Finding
+
+# --- the checks, one function per rule type ------------------------------------------------------
+
+def check_decision_before_acceptance(c: Context):
+    if c.t.action == "complete" and c.step is not None and c.step.stage == "decide" and c.case.accepted_at is None:
+        for rule in c.rules("decision_before_acceptance"):
+            yield Finding(rule, "办件尚未受理，不能先作出决定（事后登记）。请先完成受理环节。")
+
+
+def check_late_registration(c: Context):
+    if c.t.action != "receive" or not c.data.get("event_date"):
+        return
+    try:
+        event = date.fromisoformat(str(c.data["event_date"]))
+        late = load_calendar(c.session).workdays_between(event, clock.local_date(c.case.received_at))
+    except (ValueError, CalendarMissing):
+        return
+    for rule in c.rules("late_registration"):
+        if late > int(rule.params.get("days", 10)):
+            yield Finding(rule, f"办件在事件发生 {late} 个工作日后才登记，超过 {rule.params.get('days', 10)} 个工作日（事后登记）。")
+
+
+def check_backdated(c: Context):
+    if c.t.action != "complete":
+        return
+    today, received = clock.today(), clock.local_date(c.case.received_at)
+    for rule in c.rules("backdated"):
+        for name in rule.params.get("fields", []):
+            value = c.t.data.get(name)
+            if not value:
+                continue
+            try:
+                day = date.fromisoformat(str(value))
+            except ValueError:
+                continue
+            if day > today or day < received:
+                yield Finding(rule, f"填写的日期 {day} 晚于今天或早于收件日期（{name}），疑似倒填时间。", c.t.task)
+
+
+def check_required_fields(c: Context):
+    if c.t.action != "complete" or c.step is None or c.step.stage != "decide":
+        return
+    for rule in c.rules("required_fields"):
+        for choice_field, needs in rule.params.get("when", {}).items():
+            chosen = c.data.get(choice_field) or []
+            chosen = chosen if isinstance(chosen, list) else [chosen]
+            for option, amount_field in needs.items():
+                if option in chosen and not c.data.get(amount_field):
+                    yield Finding(rule, f"选择了“{option}”，但没有录入金额（{amount_field}），不能作出决定。", c.t.task)
+
+
+def check_fee(c: Context):
+    if c.t.action != "complete":
+        return
+    for rule in c.rules("fee"):
+        fee = c.t.data.get(rule.params.get("field", "fee"))
+        if not fee:
+            continue
+        if not c.version.charges_fee:
+            yield Finding(rule, f"事项“{c.version.name}”依法不收费，不能收取 {fee} 元。", c.t.task)
+        elif float(fee) > float(rule.params.get("max", 0)):
+            yield Finding(rule, f"收费 {fee} 元超过标准上限 {rule.params.get('max')} 元。", c.t.task, level="alarm",
+                          tags=["non_blocking"])
+
+
+def check_discretion(c: Context):
+    if c.t.action != "complete" or c.step is None or c.step.stage != "decide":
+        return
+    standard = (c.version.extra or {}).get("裁量基准") or {}
+    for rule in c.rules("discretion"):
+        amount = c.data.get(rule.params.get("amount_field", "fine_amount"))
+        severity = c.data.get(rule.params.get("severity_field", "severity"))
+        if amount is None or severity not in standard:
+            continue
+        low, high = standard[severity]
+        if low <= float(amount) <= high:
+            continue
+        text = f"罚款 {float(amount):,.2f} 元超出“{severity}”情节的裁量范围 {low:,}–{high:,} 元"
+        reason, second = c.t.data.get("discretion_reason"), c.t.data.get("second_approver")
+        approver = c.session.scalars(select(User).where(User.staff_no == str(second or ""))).first()
+        if reason and approver is not None and approver.id != (c.t.actor.id if c.t.actor else None) and \
+                approver.holds("approve", c.case.department_id):
+            yield Finding(rule, f"{text}；已说明理由（{reason}）并经{approver.name}同意。", c.t.task, tags=["non_blocking"])
+        else:
+            yield Finding(rule, f"{text}。须填写裁量理由并由另一名批准人同意。", c.t.task)
+
+
+def check_returned_many(c: Context):
+    if c.t.action != "return":
+        return
+    times = c.session.scalar(select(func.count()).select_from(CaseEvent).where(
+        CaseEvent.case_id == c.case.id, CaseEvent.action == "return"))  # this return's event is already flushed
+    for rule in c.rules("returned_many"):
+        if times > int(rule.params.get("times", 1)):
+            yield Finding(rule, f"办件已被退回 {times} 次。", c.t.task)
+
+
+def check_refusal(c: Context):
+    refused = c.t.action == "reject" or (c.t.action == "complete" and c.t.task is not None and c.t.task.approved is False
+                                         and c.step is not None and c.step.stage == "decide")
+    if refused:
+        what = "不予受理" if c.t.action == "reject" else "不予许可"
+        for rule in c.rules("refusal"):
+            yield Finding(rule, f"作出{what}：{c.t.reason or '（未填理由）'}", c.t.task)
+
+
+def check_suspended_item(c: Context):
+    if c.item_status != "active" and c.case.is_open:
+        for rule in c.rules("suspended_item"):
+            yield Finding(rule, f"事项“{c.version.name}”已{'暂停' if c.item_status == 'suspended' else '取消'}，此办件仍在办理。")
+
+
+def check_risk_point(c: Context):
+    if c.t.action != "complete" or c.step is None or not c.step.risk_points:
+        return
+    names = [r.get("name", "") for r in c.step.risk_points]
+    for rule in c.rules("risk_point"):
+        if rule.params.get("second_reviewer") and not c.t.data.get("second_reviewer"):
+            yield Finding(rule, f"“{c.t.task.step_name}”是廉政风险点（{'、'.join(names)}），须有第二审核人。", c.t.task,
+                          block=True)
+        else:
+            yield Finding(rule, f"办理了廉政风险点环节“{c.t.task.step_name}”（{'、'.join(names)}）。", c.t.task,
+                          tags=["non_blocking"])
+
+
+CHECKS = [check_decision_before_acceptance, check_late_registration, check_backdated, check_required_fields, check_fee,
+          check_discretion, check_returned_many, check_refusal, check_suspended_item, check_risk_point]

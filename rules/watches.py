@@ -1,0 +1,103 @@
+"""Time-driven watches: when a case's deadlines fall due the scheduler's tick finds them by an
+indexed range on ``fire_at``. They are planned from what each transition already knows."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from engine import clock
+from engine.calendar import load_calendar
+from engine.errors import CalendarMissing
+from engine.models import Case, CaseTask
+
+from .context import active_rules
+from .models import Alert, Watch
+
+# --- time-driven watches ---------------------------------------------------------------------------
+
+# statements of the hot path, built once (constructing SQLAlchemy expressions costs more than running them)
+_WATCHES = Watch.__table__
+_ALERTS = Alert.__table__
+_INSERT_WATCHES = insert(_WATCHES)
+_DELETE_TASK_WATCHES = delete(_WATCHES).where(_WATCHES.c.task_id == bindparam("task_id"))
+_DELETE_CASE_WATCHES = delete(_WATCHES).where(_WATCHES.c.case_id == bindparam("case_id"))
+_READY_TASKS = select(CaseTask).where(CaseTask.case_id == bindparam("case_id"), CaseTask.state == "ready")
+_RESOLVE_REMINDERS = (update(_ALERTS).where(_ALERTS.c.case_id == bindparam("b_case"), _ALERTS.c.task_id == bindparam("b_task"),
+                                            _ALERTS.c.rule_code.in_(bindparam("codes", expanding=True)),
+                                            _ALERTS.c.state == "open")
+                      .values(state="resolved", handled_at=bindparam("now"), handling_note="环节已办理"))
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, clock.LOCAL_TZ)
+
+
+def _task_watches(rules, calendar, case: Case, task: CaseTask, rows: list) -> None:
+    if task.id is None or task.due_date is None:
+        return
+
+    def add(code, day):
+        rows.append(dict(case_id=case.id, task_id=task.id, rule_code=code, fire_at=_midnight(day)))
+
+    for rule in rules.get("reminder", ()):
+        add(rule.code, _before(calendar, task.due_date, int(rule.params.get("days_before", 1)), task.limit_unit))
+    for rule in rules.get("step_warning", ()):
+        if task.time_limit > 0:
+            keep = task.time_limit - math.ceil(task.time_limit * float(rule.params.get("share", 0.8)))
+            add(rule.code, _before(calendar, task.due_date, keep, task.limit_unit))
+    for rule in rules.get("step_overdue", ()):
+        add(rule.code, task.due_date + timedelta(days=1))
+
+
+def add_task_watches(session: Session, case: Case, new_tasks: list[CaseTask]) -> None:
+    """New steps began while the case's own clock did not change: add their watches (no reading back)."""
+    if not new_tasks or not case.is_open or case.pause_kind:
+        return
+    rows = []
+    try:
+        rules, calendar = active_rules(session), load_calendar(session)
+        for task in new_tasks:
+            _task_watches(rules, calendar, case, task, rows)
+    except CalendarMissing:
+        pass
+    if rows:
+        session.execute(_INSERT_WATCHES, rows)
+
+
+def plan_watches(session: Session, case: Case) -> None:
+    """Plan all the case's deadline watches again from its current state (one DELETE, one INSERT)."""
+    session.execute(_DELETE_CASE_WATCHES, {"case_id": case.id})
+    if not case.is_open or case.pause_kind:
+        return
+    rules = active_rules(session)
+    calendar = load_calendar(session)
+    rows = []
+
+    def add(code, task_id, day):
+        if day is not None:
+            rows.append(dict(case_id=case.id, task_id=task_id, rule_code=code, fire_at=_midnight(day)))
+
+    try:
+        tasks = session.scalars(_READY_TASKS, {"case_id": case.id}).all()
+        for task in tasks:
+            _task_watches(rules, calendar, case, task, rows)
+        if case.deadline is not None:
+            for rule in rules.get("case_warning", ()):
+                if case.limit_days > 0:
+                    keep = case.limit_days - math.ceil(case.limit_days * float(rule.params.get("share", 0.8)))
+                    add(rule.code, None, _before(calendar, case.deadline, keep, case.limit_unit))
+            for rule in rules.get("case_overdue", ()):
+                add(rule.code, None, case.deadline + timedelta(days=1))
+        for rule in rules.get("inactivity", ()):
+            add(rule.code, None, calendar.add_workdays(clock.today(), int(rule.params.get("days", 10))) + timedelta(days=1))
+    except CalendarMissing:
+        pass  # deadlines in a year without calendar data are flagged on the case, not guessed here
+    if rows:
+        session.execute(_INSERT_WATCHES, rows)
+
+
+def _before(calendar, day: date, n: int, unit: str) -> date:
+    return day - timedelta(days=n) if unit == "day" else calendar.sub_workdays(day, n)
