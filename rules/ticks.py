@@ -15,6 +15,7 @@ from engine.models import Case, CaseEvent, CaseTask, Item, ItemVersion, Schedule
 
 from .context import active_rules
 from .models import Alert, Watch
+from .watches import resolve_done_reminders
 
 CLOSES = {"step_overdue": ("step_warning", "reminder"), "case_overdue": ("case_warning",)}
 BATCH = 500
@@ -30,6 +31,7 @@ def fire_due(db: Database) -> int:
             due = session.execute(select(Watch.id, Watch.case_id, Watch.task_id, Watch.rule_code)
                                   .where(Watch.fire_at <= now).order_by(Watch.fire_at).limit(BATCH)).all()
             if not due:
+                resolve_done_reminders(session)
                 return fired + check_volume_monthly(session)
             fired += _fire_batch(session, due, now)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, exists, insert, select, update
 from sqlalchemy.orm import Session
 
 from engine import clock
@@ -23,13 +23,19 @@ from .models import Alert, Watch
 _WATCHES = Watch.__table__
 _ALERTS = Alert.__table__
 _INSERT_WATCHES = insert(_WATCHES)
-_DELETE_TASK_WATCHES = delete(_WATCHES).where(_WATCHES.c.task_id == bindparam("task_id"))
 _DELETE_CASE_WATCHES = delete(_WATCHES).where(_WATCHES.c.case_id == bindparam("case_id"))
 _READY_TASKS = select(CaseTask).where(CaseTask.case_id == bindparam("case_id"), CaseTask.state == "ready")
-_RESOLVE_REMINDERS = (update(_ALERTS).where(_ALERTS.c.case_id == bindparam("b_case"), _ALERTS.c.task_id == bindparam("b_task"),
-                                            _ALERTS.c.rule_code.in_(bindparam("codes", expanding=True)),
-                                            _ALERTS.c.state == "open")
+_RESOLVE_REMINDERS = (update(_ALERTS).where(_ALERTS.c.rule_code.in_(bindparam("codes", expanding=True)),
+                                            _ALERTS.c.state == "open",
+                                            exists().where(CaseTask.id == _ALERTS.c.task_id, CaseTask.state != "ready"))
                       .values(state="resolved", handled_at=bindparam("now"), handling_note="环节已办理"))
+
+
+def resolve_done_reminders(session: Session) -> None:
+    """A reminder has done its job once its step is done (a set-based sweep on each tick)."""
+    codes = [r.code for r in active_rules(session).get("reminder", ())]
+    if codes:
+        session.execute(_RESOLVE_REMINDERS, {"codes": codes, "now": clock.now()})
 
 def _midnight(day: date) -> datetime:
     return datetime.combine(day, time.min, clock.LOCAL_TZ)

@@ -302,3 +302,16 @@ def test_changed_threshold_is_used_by_the_next_transition_and_kept_in_history(ru
             rule = s.scalars(select(Rule).where(Rule.code == "A010")).one()
             update_rule(s, rule.id, s.scalars(select(User).where(User.staff_no == "jw001")).one(),
                         params={"times": 1}, note="恢复默认")
+
+
+def test_reminder_is_resolved_once_its_step_is_done(run, database, frozen_clock, company):
+    case = food_case(run, database, company)
+    at("2026-10-09")
+    scheduler.tick(database)
+    assert alerts(database, case.id)["A030"] == "open"
+    do(run, database, case.id, As("sc003"), "review")
+    scheduler.tick(database)
+    assert alerts(database, case.id)["A030"] == "resolved"
+    at("2026-10-12")
+    scheduler.tick(database)  # the finished step's old watches fall due and are dropped without alerts
+    assert "A002" not in alerts(database, case.id)
