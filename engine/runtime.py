@@ -133,6 +133,10 @@ class SpecCache:
     def __init__(self, size: int = 256):
         self._size, self._items, self._lock = size, OrderedDict(), threading.Lock()
 
+    def forget(self, definition_id: int) -> None:
+        with self._lock:
+            self._items.pop(definition_id, None)
+
     def peek(self, definition_id: int):
         with self._lock:
             return self._items.get(definition_id)

@@ -51,6 +51,7 @@ def page(browser, live_server):
 
 
 def login(page, staff_no: str, password: str = "Sunhall@2026") -> None:
+    page.goto("about:blank")  # no response of the previous page may set its session cookie again
     page.context.clear_cookies()
     page.goto("/login")
     page.fill("input[name=staff_no]", staff_no)
