@@ -47,6 +47,7 @@ from .common import form_int, me, visible_case
 from .formdata import parse
 
 SPECIAL_PROCEDURES = ("听证", "招标", "拍卖", "检验", "检测", "检疫", "鉴定", "专家评审")
+MAX_UPLOAD = materials.MAX_BYTES
 
 
 def _open_tasks(session, case):
@@ -220,9 +221,6 @@ def upload_material(case_id: int, material_id: int):
         if row.case_id != case.id:
             raise InvalidInput("材料不属于本办件。")
     return _act(case_id, go, "材料已上传。")
-
-
-MAX_UPLOAD = materials.MAX_BYTES
 
 
 @bp.post("/cases/<int:case_id>/documents/<kind>")
