@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -76,3 +77,24 @@ def test_workbench_tabs_filter_and_scope(client, run, database, frozen_clock, co
     login(client, "ws001")
     response = client.get(f"/cases/{food.id}")
     assert response.status_code == 403 and "不属于您的部门" in response.get_data(as_text=True)
+
+
+def test_only_a_current_handler_may_upload_materials(client, run, database, frozen_clock, company):
+    from forms.intake import receive
+    from forms.materials import materials_of
+
+    case = run(receive, "015309300002", company, As("sc001"), received={1})
+    with database.transaction(write=False) as s:
+        material = materials_of(s, case.id)[1]
+    login(client, "sc005")  # same department, not the holder of the current step
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    response = client.post(f"/cases/{case.id}/materials/{material.id}", data={
+        "csrf_token": _csrf(page), "file": (io.BytesIO(b"%PDF-1.7"), "营业执照.pdf")}, content_type="multipart/form-data")
+    assert response.status_code == 403 and "只有当前环节的办理人可以上传材料" in response.get_data(as_text=True)
+    client.post("/logout", data={"csrf_token": _csrf(page)})
+    login(client, "sc001")
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    response = client.post(f"/cases/{case.id}/materials/{material.id}", data={
+        "csrf_token": _csrf(page), "file": (io.BytesIO(b"%PDF-1.7 licence"), "营业执照.pdf")},
+        content_type="multipart/form-data", follow_redirects=True)
+    assert "材料已上传" in response.get_data(as_text=True) and "营业执照.pdf" in response.get_data(as_text=True)

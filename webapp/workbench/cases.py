@@ -21,7 +21,7 @@ from flask import (
 from flask_login import login_required
 from sqlalchemy import select
 
-from engine.errors import InvalidInput, SunhallError
+from engine.errors import InvalidInput, PermissionDenied, SunhallError
 from engine.models import CaseEvent, CasePause, CaseTask, ProcessDefinition, User
 from engine.models.cases import CASE_STATES, CHANNELS, PAUSE_KINDS
 from engine.service import (
@@ -38,7 +38,7 @@ from engine.service import (
 )
 from engine.service.common import can_work
 from forms import documents, materials
-from forms.models import CaseDocument
+from forms.models import CaseDocument, CaseMaterial
 from forms.service import field_history, step_form, submit_step
 
 from ..db import db_session
@@ -81,7 +81,8 @@ def _page(case, error: str | None = None, values=None, status: int = 200):
         materials=materials.materials_of(session, case.id), missing=materials.missing(session, case.id),
         documents=documents.documents_of(session, case.id), kinds=documents.KINDS, actions=documents.ACTIONS,
         states=CASE_STATES, pause_names=PAUSE_KINDS, channels=CHANNELS, special=SPECIAL_PROCEDURES,
-        history=field_history(session, case.id), error=error, values=values or {},
+        history=[h for h in field_history(session, case.id) if sf.access.get(h.field, "hidden") != "hidden"],
+        labels={f["name"]: f["label"] for f in (sf.form.fields if sf.form else [])}, error=error, values=values or {},
         step_names={t.step_id: t.step_name for t in done + tasks}), status
 
 
@@ -214,12 +215,15 @@ def withdraw_case(case_id: int):
 @login_required
 def upload_material(case_id: int, material_id: int):
     def go(session, case):
+        if not any(can_work(me(), t) for t in _open_tasks(session, case)):
+            raise PermissionDenied("只有当前环节的办理人可以上传材料。")
+        row = session.get(CaseMaterial, material_id)
+        if row is None or row.case_id != case.id:
+            raise InvalidInput("材料不属于本办件。")
         upload = request.files.get("file")
         if upload is None or not upload.filename:
             raise InvalidInput("请选择要上传的文件。", field="file")
-        row = materials.attach(session, material_id, upload.filename, upload.read(MAX_UPLOAD + 1), me(), _upload_dir())
-        if row.case_id != case.id:
-            raise InvalidInput("材料不属于本办件。")
+        materials.attach(session, material_id, upload.filename, upload.read(MAX_UPLOAD + 1), me(), _upload_dir())
     return _act(case_id, go, "材料已上传。")
 
 
