@@ -8,10 +8,12 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from . import clock
 from .errors import InvalidInput
-from .models import Case, Item, ItemVersion, ProcessDefinition
+from .models import Case, Department, Item, ItemChange, ItemVersion, ProcessDefinition, Region
 from .models.items import ITEM_CATEGORIES, LIMIT_UNITS, SUBJECT_NATURES
 from .organisation import publish_item
+from .service import Applicant, start_case
 
 LABELS = {
     "name": "事项名称", "category": "事项分类", "case_type": "办件类型", "legal_basis": "行使依据",
@@ -109,3 +111,49 @@ def publish_checked(session: Session, code: str | None, department, fields: dict
     if lacking:
         raise InvalidInput("事项信息不完整，不能发布。缺少：" + "、".join(lacking) + "。", missing=lacking)
     return publish_item(session, code or item_code(session, fields["category"], region_code), department, fields, actor)
+
+
+REVIEW_ITEM = "105309300098"
+
+
+def declare_change(session: Session, actor, fields: dict, reason: str, item_code_: str | None = None,
+                   department=None) -> ItemChange:
+    """申报: propose a new item or a new version; the legal office reviews it (a BPMN flow) before it
+    is published. Refused at once while the completeness check finds anything missing."""
+    if not (reason or "").strip():
+        raise InvalidInput("请说明变更理由（法律法规或职能调整的依据）。", field="reason")
+    lacking = missing_fields(session, fields)
+    if lacking:
+        raise InvalidInput("事项信息不完整，不能申报。缺少：" + "、".join(lacking) + "。", missing=lacking)
+    item = None
+    if item_code_:
+        item = session.scalars(select(Item).where(Item.code == item_code_)).first()
+        if item is None:
+            raise InvalidInput(f"事项编码 {item_code_} 不存在。", field="item_code")
+        department = item.department
+    if department is None:
+        raise InvalidInput("请选择办理部门。", field="department")
+    change = ItemChange(item_id=item.id if item else None, department_id=department.id, fields=fields,
+                        reason=reason.strip(), state="declared", created_at=clock.now(), created_by_id=actor.id)
+    session.add(change)
+    session.flush()
+    review = start_case(session, REVIEW_ITEM, Applicant(name=department.name, type="6", cert_type="001",
+                                                        cert_number=department.credit_code), actor,
+                        subject=f"事项变更申报：{fields['name']}", data={"change_id": change.id})
+    change.review_case_id = review.id
+    session.flush()
+    return change
+
+
+def publish_on_approval(transition) -> None:
+    """When a legal review ends approved, the change it reviewed becomes the item's new version."""
+    if transition.action != "finish" or "change_id" not in (transition.case.data or {}):
+        return
+    change = transition.session.get(ItemChange, transition.case.data["change_id"])
+    if change is None or change.state != "declared" or transition.case.result != "审核通过":
+        return
+    department = transition.session.get(Department, change.department_id)
+    region = transition.session.get(Region, department.region_id)
+    code = transition.session.get(Item, change.item_id).code if change.item_id else None
+    item = publish_checked(transition.session, code, department, dict(change.fields), region.code, transition.actor)
+    change.state, change.item_id, change.published_version_id = "published", item.id, item.current_version_id

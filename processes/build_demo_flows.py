@@ -317,7 +317,7 @@ FLOWS["government_information_request"] = ("政府信息公开申请", [
 
 FLOWS["supervise_order"] = ("电子监察督办", [
     start(),
-    user("initiate", "发起督办", 1, 0, "supervise", 1, dept="jwjw", docs=["督办通知书"]),
+    user("initiate", "发起督办", 1, 0, "supervise", 1, dept="jwjw", stage="accept", docs=["督办通知书"]),
     user("review", "审核", 2, 0, "approve", 2, dept="jwjw"),
     user("sign", "签收", 3, 0, "approve", 1, dept="data:supervised_department"),
     user("feedback", "反馈整改情况", 4, 0, "handle", 10, dept="data:supervised_department"),
@@ -325,6 +325,16 @@ FLOWS["supervise_order"] = ("电子监察督办", [
     end("end_concluded", "督办办结", 6, 0),
 ], [("start", "initiate"), ("initiate", "review"), ("review", "sign"), ("sign", "feedback"), ("feedback", "conclude"),
     ("conclude", "end_concluded")])
+
+FLOWS["item_review"] = ("事项变更法制审核", [
+    start(),
+    user("declare", "申报", 1, 0, "design", 20, dept="xzfwzx", stage="accept"),
+    user("legal_review", "法制审核", 2, 0, "legal", 10, dept="sfj", stage="decide"),
+    xor("gw_approved", "审核通过？", 3, 0, default="to_publish"),
+    end("end_approved", "审核通过", 4, 0),
+], [("start", "declare"), ("declare", "legal_review"), ("legal_review", "gw_approved"),
+    ("gw_approved", "declare", "approved == False", "to_revise", "退回修改"),
+    ("gw_approved", "end_approved", None, "to_publish", "通过")])
 
 
 if __name__ == "__main__":

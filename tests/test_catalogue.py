@@ -128,3 +128,31 @@ def test_running_cases_keep_their_version_while_new_cases_use_the_new_one(run, d
         s.execute(delete(Case).where(Case.definition_id == definition.id))
         s.execute(delete(ProcessDefinition).where(ProcessDefinition.id == definition.id))
     runtime.spec_cache.forget(definition.id)  # definitions are never deleted in the product; this test does
+
+
+def test_a_change_is_published_only_after_the_legal_office_approves(run, database, frozen_clock):
+    from engine.catalogue import declare_change
+    from engine.models import ItemChange
+
+    with database.transaction(write=False) as s:
+        fields = dict(_fields(s, FOOD), promised_limit=10)
+        before = s.scalars(select(Item).where(Item.code == FOOD)).one().current_version.version
+    with pytest.raises(InvalidInput, match="缺少：联系电话"):
+        run(declare_change, As("xz001"), dict(fields, phone=""), "办理时限压缩", FOOD)
+    change = run(declare_change, As("xz001"), fields, "优化营商环境，承诺时限压缩至 10 个工作日", FOOD)
+    review = change.review_case_id
+    assert open_steps(database, review) == ["declare"]
+    do(run, database, review, As("xz001"), "declare", opinion="申报。")
+    do(run, database, review, As("sf001"), "legal_review", approved=False, reason="依据条款引用不准确")
+    assert open_steps(database, review) == ["declare"]  # sent back to the designer
+    with database.transaction(write=False) as s:
+        assert s.scalars(select(Item).where(Item.code == FOOD)).one().current_version.version == before
+    do(run, database, review, As("xz001"), "declare", opinion="已修改。")
+    do(run, database, review, As("sf001"), "legal_review", opinion="合法。")
+    with database.transaction(write=False) as s:
+        item = s.scalars(select(Item).where(Item.code == FOOD)).one()
+        assert item.current_version.version == before + 1 and item.current_version.promised_limit == 10
+        assert s.get(ItemChange, change.id).state == "published"
+    with database.transaction() as s:  # the demo item as it was, for the other tests
+        old = s.scalars(select(ItemVersion).where(ItemVersion.item_id == item.id, ItemVersion.version == before)).one()
+        s.get(Item, item.id).current_version_id = old.id

@@ -33,4 +33,4 @@ def test_demo_items_have_their_flows_and_promised_within_legal(database):
             assert version.promised_limit <= version.legal_limit
             assert s.scalar(select(ProcessDefinition).where(ProcessDefinition.process_key == version.process_key))
             assert version.legal_basis
-            assert version.materials or version.process_key == "supervise_order"  # 督办 is internal: no application
+            assert version.materials or version.process_key in ("supervise_order", "item_review")  # internal items

@@ -1,11 +1,14 @@
-"""Plug the forms (and later the rules) layer into the engine; called when the app or the CLI is built."""
+"""Plug the forms and rules layers, and the catalogue's publication on legal approval, into the
+engine; called when the app or the CLI is built."""
 
 from __future__ import annotations
 
 import forms.plugin
 import rules.plugin
+from engine import catalogue, listeners
 
 
 def install() -> None:
     forms.plugin.install()
     rules.plugin.install()
+    listeners.register(catalogue.publish_on_approval)

@@ -3,12 +3,12 @@
 from .base import Base, JSONType, UTCDateTime
 from .calendar import CalendarDay, CalendarYear
 from .cases import Case, CaseCounter, CaseEvent, CasePause, CaseTask
-from .items import Item, ItemVersion, ProcessDefinition
+from .items import Item, ItemChange, ItemVersion, ProcessDefinition
 from .org import Department, Post, Region, User, user_post
 from .system import SchedulerLease
 
 __all__ = [
     "Base", "JSONType", "UTCDateTime", "CalendarDay", "CalendarYear", "Case", "CaseCounter",
-    "CaseEvent", "CasePause", "CaseTask", "Item", "ItemVersion", "ProcessDefinition", "Department",
+    "CaseEvent", "CasePause", "CaseTask", "Item", "ItemChange", "ItemVersion", "ProcessDefinition", "Department",
     "Post", "Region", "User", "user_post", "SchedulerLease",
 ]

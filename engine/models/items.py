@@ -94,3 +94,20 @@ class ProcessDefinition(Base):
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+
+class ItemChange(Base):
+    """事项变更申报: a proposed new version of an item, declared, reviewed by the legal office
+    (a BPMN flow of its own) and only then published."""
+
+    __tablename__ = "item_change"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("item.id"))
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+    fields: Mapped[dict] = mapped_column(JSONType)
+    reason: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(20), default="declared")  # declared / published / withdrawn
+    review_case_id: Mapped[int | None] = mapped_column(Integer)
+    published_version_id: Mapped[int | None] = mapped_column(ForeignKey("item_version.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

@@ -10,12 +10,12 @@ DEMO_PASSWORD = "Sunhall@2026"
 
 POST_NAMES = {
     "window": "窗口受理", "handle": "承办", "review": "审核", "approve": "批准",
-    "legal": "法制审核", "supervise": "监察",
+    "legal": "法制审核", "supervise": "监察", "design": "流程设计",
 }
 
 # code, name, posts, phone
 DEPARTMENTS = [
-    ("xzfwzx", "阳光县行政服务中心", ["window"], "0883-6120001"),
+    ("xzfwzx", "阳光县行政服务中心", ["window", "design"], "0883-6120001"),
     ("scjgj", "阳光县市场监督管理局", ["window", "handle", "review", "approve", "legal"], "0883-6120315"),
     ("wsjkj", "阳光县卫生健康局", ["window", "handle", "review", "approve"], "0883-6120120"),
     ("zjj", "阳光县住房和城乡建设局", ["window", "handle", "review", "approve"], "0883-6120230"),
@@ -29,7 +29,7 @@ DEPARTMENTS = [
 # staff_no, name, department, posts, roles
 USERS = [
     ("admin", "王建国", "xzfwzx", [], ["admin"]),
-    ("xz001", "许可欣", "xzfwzx", ["window"], ["designer"]),
+    ("xz001", "许可欣", "xzfwzx", ["window", "design"], ["designer"]),
     ("sc001", "李娜", "scjgj", ["window"], ["clerk"]),
     ("sc002", "赵敏", "scjgj", ["window"], ["clerk"]),
     ("sc003", "张伟", "scjgj", ["handle"], ["handler"]),

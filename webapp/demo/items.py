@@ -111,4 +111,12 @@ ITEMS = [
         conditions="电子监察发现预警、报警或者收到投诉，需要督促有关单位整改的。",
         legal_limit=15, promised_limit=15, materials=[],
     ),
+    _item(
+        "105309300098", "sfj", name="事项变更法制审核", category="10", process_key="item_review",
+        section="法制股", phone="0883-6120148",
+        legal_basis=[{"title": "重大行政决策程序暂行条例", "article": "第二十五条",
+                      "text": "决策草案提交决策机关讨论前，应当由负责合法性审查的部门进行合法性审查。"}],
+        conditions="事项及其权力运行流程图新增、变更、暂停或取消，须经法制审核后发布。",
+        legal_limit=30, promised_limit=30, materials=[],
+    ),
 ]
