@@ -7,7 +7,7 @@ from docx import Document
 from sqlalchemy import select
 
 from engine.errors import CheckpointViolation, InvalidInput
-from engine.models import Case, CaseEvent, CaseTask
+from engine.models import Case, CaseEvent, CaseTask, Item, ProcessDefinition
 from engine.service import Applicant, request_correction
 from forms import documents, materials
 from forms.intake import handle_instant, receive
@@ -47,12 +47,22 @@ def food_case(run, database, frozen_clock, company):
 
 
 def test_all_six_demo_items_have_forms_and_every_step_has_permissions(database):
+    from engine.bpmn import SunhallUserTask
+    from engine.service.common import specs_for
+
+    demo = ("075309300001", "015309300002", "015309300003", "015309300004", "025309300005", "205309300006")
     with database.transaction(write=False) as s:
-        keys = {"individual_business", "food_business", "public_hygiene", "construction_permit",
-                "administrative_penalty", "information_request"}
-        for key in keys:
-            form = get_form(s, key)
-            assert form.fields and all(f["label"] for f in form.fields)
+        for code in demo:
+            version = s.scalars(select(Item).where(Item.code == code)).one().current_version
+            definition = s.scalars(select(ProcessDefinition).where(ProcessDefinition.process_key == version.process_key)
+                                   .order_by(ProcessDefinition.version.desc())).first()
+            spec, _ = specs_for(s, definition.id)
+            steps = [t for t in spec.task_specs.values() if isinstance(t, SunhallUserTask)]
+            assert steps
+            for step in steps:
+                form = get_form(s, step.step.form_key)  # every step names a form that exists
+                assert set(step.step.fields) <= set(form.names)  # and sets access only on its fields
+            assert any("write" in t.step.fields.values() for t in steps)  # someone fills the form in
 
 
 def test_each_step_sees_only_its_fields(run, database, food_case):
