@@ -78,17 +78,3 @@ def check_certificate(cert_type: str, number: str, label: str = "证件号码") 
         problem = "护照号码格式不正确"
     if problem:
         raise InvalidInput(f"{label}（{CERT_TYPES[cert_type]}）{problem}。", field="cert_number")
-
-
-def mask_certificate(number: str) -> str:
-    """For public pages: keep the first 3 and last 2 characters."""
-    n = number or ""
-    return n[:3] + "*" * max(0, len(n) - 5) + n[-2:] if len(n) > 5 else "*" * len(n)
-
-
-def mask_name(name: str) -> str:
-    if not name:
-        return ""
-    if len(name) >= 6:  # an organisation: keep it readable
-        return name
-    return name[0] + "*" * (len(name) - 1)

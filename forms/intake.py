@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.errors import InvalidInput, InvalidState
-from engine.models import Case, CaseTask, User
+from engine.models import Case, User
 from engine.service import Applicant, start_case
-from engine.service.common import can_work
+from engine.service.intake import finish_on_the_spot
 
 from . import materials
 from .service import step_form, submit_step
@@ -39,20 +38,14 @@ def handle_instant(session: Session, item_code: str, applicant: Applicant, actor
     if lacking:
         raise InvalidState("材料不齐全，不能当场办结：缺少" + "、".join(lacking) + "。")
     remaining = dict(data)
-    for _ in range(50):
-        if case.state == "finished":
-            if remaining:
-                names = "、".join(remaining)
-                raise InvalidInput(f"以下字段不属于任何环节可填写的内容：{names}。", field=next(iter(remaining)))
-            return case
-        ready = session.scalars(select(CaseTask).where(CaseTask.case_id == case.id, CaseTask.state == "ready"))
-        tasks = [t for t in ready if can_work(actor, t)]
-        if not tasks:
-            raise InvalidState("此办件还需要其他岗位办理，不能作为即办件当场办结，请按承诺件受理。")
-        task = tasks[0]
+
+    def complete(task):
         writable = set(step_form(session, case, task).writable)
-        step_data = {k: v for k, v in remaining.items() if k in writable}
-        for k in step_data:
-            remaining.pop(k)
+        step_data = {k: remaining.pop(k) for k in list(remaining) if k in writable}
         submit_step(session, task.id, actor, step_data, opinion=opinion, approved=True)
-    raise InvalidState("即办件的环节过多，无法当场办结。")
+
+    finish_on_the_spot(session, case, actor, complete)
+    if remaining:
+        names = "、".join(remaining)
+        raise InvalidInput(f"以下字段不属于任何环节可填写的内容：{names}。", field=next(iter(remaining)))
+    return case

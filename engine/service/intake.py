@@ -13,7 +13,7 @@ from .. import clock, runtime
 from ..calendar import load_calendar
 from ..certificates import check_certificate
 from ..errors import InvalidInput, InvalidState, NotFound
-from ..models import Case, CaseCounter, Item, ProcessDefinition, User
+from ..models import Case, CaseCounter, CaseTask, Item, ProcessDefinition, User
 from ..models.cases import APPLICANT_TYPES, CHANNELS
 from . import common
 from .tasks import complete_task
@@ -114,15 +114,22 @@ def handle_on_the_spot(session: Session, item_code: str, applicant: Applicant, a
     """即办件: receive, handle every step and finish in one command. Every step must be one the
     window clerk may do; otherwise nothing is kept and the clerk is told to accept it as 承诺件."""
     case = start_case(session, item_code, applicant, actor, subject=subject, data=data, case_type="instant")
+    return finish_on_the_spot(session, case, actor, lambda task: complete_task(
+        session, task.id, actor, data=data, opinion=opinion or "符合条件，当场办结。", approved=True))
+
+
+def finish_on_the_spot(session: Session, case: Case, actor: User, complete) -> Case:
+    """Work the case's steps with ``complete(task)`` until it ends; every step must be one the
+    actor may do (the caller's transaction rolls back otherwise)."""
     for _ in range(100):
         if case.state == "finished":
             return case
-        loaded = common.open_case(session, case.id)
-        workable = [t for t in loaded.open_tasks if common.can_work(actor, t)]
+        ready = session.scalars(select(CaseTask).where(CaseTask.case_id == case.id, CaseTask.state == "ready")
+                                .order_by(CaseTask.id))
+        workable = [t for t in ready if common.can_work(actor, t)]
         if not workable:
-            steps = "、".join(t.step_name for t in loaded.open_tasks) or "（无）"
+            steps = "、".join(t.step_name for t in session.scalars(
+                select(CaseTask).where(CaseTask.case_id == case.id, CaseTask.state == "ready"))) or "（无）"
             raise InvalidState(f"此办件还需要其他岗位办理（{steps}），不能作为即办件当场办结，请按承诺件受理。")
-        complete_task(session, workable[0].id, actor, data=data, opinion=opinion or "符合条件，当场办结。",
-                      approved=True)
-        session.refresh(case)
+        complete(workable[0])
     raise InvalidState("即办件的环节过多，无法当场办结。")

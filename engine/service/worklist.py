@@ -9,6 +9,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from .. import clock
+from ..calendar import load_calendar
 from ..errors import InvalidInput
 from ..models import Case, CaseTask, Department, User
 
@@ -46,11 +47,7 @@ class WorkItem:
 
 def worklist(session: Session, user: User, limit: int = 50, offset: int = 0) -> list[WorkItem]:
     """待办: ready steps of the user's posts in their departments, unclaimed or claimed by the user."""
-    cond = _my_tasks(user)
-    stmt = (select(CaseTask, Case).join(Case, Case.id == CaseTask.case_id)
-            .where(CaseTask.state == "ready", cond)
-            .order_by(CaseTask.due_date.is_(None), CaseTask.due_date, CaseTask.id).limit(limit).offset(offset))
-    return [WorkItem(task, case) for task, case in session.execute(stmt)]
+    return task_list(session, user, "todo", Filters(), None, limit, offset)[0]
 
 
 TABS = {"todo": "待办", "done": "已办", "due_soon": "即将超期", "overdue": "已超期", "paused": "已暂停"}
@@ -72,7 +69,7 @@ def _my_tasks(user: User):
     return or_(mine, and_(CaseTask.assignee_id.is_(None), or_(*post_match))) if post_match else mine
 
 
-def task_list(session: Session, user: User, tab: str, filters: Filters, calendar, limit: int = 20,
+def task_list(session: Session, user: User, tab: str, filters: Filters, calendar=None, limit: int = 20,
               offset: int = 0) -> tuple[list[WorkItem], int]:
     """One tab of the workbench, filtered and paged; every row is within the user's scope."""
     today = clock.today()
@@ -81,7 +78,7 @@ def task_list(session: Session, user: User, tab: str, filters: Filters, calendar
     elif tab == "done":
         cond = CaseTask.completed_by_id == user.id
     elif tab == "due_soon":
-        soon = calendar.add_workdays(today, 2)
+        soon = (calendar or load_calendar(session)).add_workdays(today, 2)
         cond = and_(CaseTask.state == "ready", _my_tasks(user), CaseTask.due_date >= today, CaseTask.due_date <= soon)
     elif tab == "overdue":
         cond = and_(CaseTask.state == "ready", CaseTask.due_date < today,
