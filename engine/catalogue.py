@@ -9,11 +9,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import clock
-from .errors import InvalidInput
-from .models import Case, Department, Item, ItemChange, ItemVersion, ProcessDefinition, Region
-from .models.items import ITEM_CATEGORIES, LIMIT_UNITS, SUBJECT_NATURES
+from .errors import InvalidInput, InvalidState, NotFound
+from .models import Case, CaseTask, Department, Item, ItemChange, ItemVersion, ProcessDefinition, Region
+from .models.items import ITEM_CATEGORIES, ITEM_STATUSES, LIMIT_UNITS, SUBJECT_NATURES
 from .organisation import publish_item
-from .service import Applicant, start_case
+from .service import Applicant, check_process, complete_task, deploy_process, start_case
 
 LABELS = {
     "name": "事项名称", "category": "事项分类", "case_type": "办件类型", "legal_basis": "行使依据",
@@ -116,6 +116,23 @@ def publish_checked(session: Session, code: str | None, department, fields: dict
 REVIEW_ITEM = "105309300098"
 
 
+def _start_review(session: Session, change: ItemChange, department: Department, actor, subject: str) -> None:
+    """The legal review of a change is a case of the internal item 事项变更法制审核: its first step
+    (申报, the declarer's) and the legal office's step have their limits watched like any other."""
+    review = start_case(session, REVIEW_ITEM, Applicant(name=department.name, type="6", cert_type="001",
+                                                        cert_number=department.credit_code), actor,
+                        subject=subject, data={"change_id": change.id})
+    change.review_case_id = review.id
+    session.flush()
+
+
+def _find_item(session: Session, code: str) -> Item:
+    item = session.scalars(select(Item).where(Item.code == code)).first()
+    if item is None:
+        raise InvalidInput(f"事项编码 {code} 不存在。", field="item_code")
+    return item
+
+
 def declare_change(session: Session, actor, fields: dict, reason: str, item_code_: str | None = None,
                    department=None) -> ItemChange:
     """申报: propose a new item or a new version; the legal office reviews it (a BPMN flow) before it
@@ -127,33 +144,120 @@ def declare_change(session: Session, actor, fields: dict, reason: str, item_code
         raise InvalidInput("事项信息不完整，不能申报。缺少：" + "、".join(lacking) + "。", missing=lacking)
     item = None
     if item_code_:
-        item = session.scalars(select(Item).where(Item.code == item_code_)).first()
-        if item is None:
-            raise InvalidInput(f"事项编码 {item_code_} 不存在。", field="item_code")
+        item = _find_item(session, item_code_)
         department = item.department
+        if item.status == "cancelled":
+            raise InvalidState("事项已注销，不能再变更。")
     if department is None:
         raise InvalidInput("请选择办理部门。", field="department")
     change = ItemChange(item_id=item.id if item else None, department_id=department.id, fields=fields,
                         reason=reason.strip(), state="declared", created_at=clock.now(), created_by_id=actor.id)
     session.add(change)
     session.flush()
-    review = start_case(session, REVIEW_ITEM, Applicant(name=department.name, type="6", cert_type="001",
-                                                        cert_number=department.credit_code), actor,
-                        subject=f"事项变更申报：{fields['name']}", data={"change_id": change.id})
-    change.review_case_id = review.id
+    _start_review(session, change, department, actor, f"事项变更申报：{fields['name']}")
+    return change
+
+
+def declare_status(session: Session, actor, item_code_: str, status: str, reason: str) -> ItemChange:
+    """暂停、恢复或注销一个事项, after the legal office agrees."""
+    if status not in ITEM_STATUSES:
+        raise InvalidInput(f"事项状态 {status} 无效。", field="status")
+    if not (reason or "").strip():
+        raise InvalidInput("请说明理由（法律法规或职能调整的依据）。", field="reason")
+    item = _find_item(session, item_code_)
+    if item.status == "cancelled":
+        raise InvalidState("事项已注销，不能再变更。")
+    if item.status == status:
+        raise InvalidState(f"事项已是“{ITEM_STATUSES[status]}”状态。")
+    change = ItemChange(item_id=item.id, department_id=item.department_id, kind="status", fields={"status": status},
+                        reason=reason.strip(), state="declared", created_at=clock.now(), created_by_id=actor.id)
+    session.add(change)
     session.flush()
+    _start_review(session, change, item.department, actor,
+                  f"事项{ITEM_STATUSES[status] if status != 'active' else '恢复'}申报：{item.current_version.name}")
+    return change
+
+
+def item_for_process(session: Session, process_key: str) -> Item | None:
+    return session.scalars(select(Item).join(ItemVersion, ItemVersion.id == Item.current_version_id)
+                           .where(ItemVersion.process_key == process_key)).first()
+
+
+def open_flow_change(session: Session, process_key: str) -> ItemChange | None:
+    return session.scalars(select(ItemChange).where(ItemChange.kind == "flow", ItemChange.process_key == process_key,
+                                                    ItemChange.state == "declared")).first()
+
+
+def _declare_task(session: Session, change: ItemChange) -> CaseTask | None:
+    return session.scalars(select(CaseTask).where(CaseTask.case_id == change.review_case_id,
+                                                  CaseTask.step_id == "declare", CaseTask.state == "ready")).first()
+
+
+def save_flow(session: Session, actor, process_key: str, data: bytes) -> ItemChange:
+    """Save the designer's flow chart as the draft of a flow change. The server checks it in full
+    first (ProcessInvalid lists each problem with its element). The first save opens the legal
+    review (its 申报 step is the designer's); while that step is open the draft may be saved again."""
+    item = item_for_process(session, process_key)
+    result = check_process(session, data, f"{process_key}.bpmn", item)
+    if result.process_id != process_key:
+        raise InvalidInput(f"流程标识应为 {process_key}，文件中的流程是 {result.process_id}。", field="process_id")
+    change = open_flow_change(session, process_key)
+    if change is not None:
+        if _declare_task(session, change) is None:
+            raise InvalidState("流程变更已提交法制审核，审核期间不能修改。")
+        change.bpmn_xml = data.decode("utf-8")
+        session.flush()
+        return change
+    department = item.department if item else session.get(Department, actor.department_id)
+    change = ItemChange(item_id=item.id if item else None, department_id=department.id, kind="flow", fields={},
+                        bpmn_xml=data.decode("utf-8"), process_key=process_key, reason="", state="declared",
+                        created_at=clock.now(), created_by_id=actor.id)
+    session.add(change)
+    session.flush()
+    _start_review(session, change, department, actor, f"流程图变更申报：{result.name or process_key}")
+    return change
+
+
+def submit_change(session: Session, actor, change_id: int, reason: str) -> ItemChange:
+    """提交: the declarer completes the 申报 step, sending the change to the legal office."""
+    change = session.get(ItemChange, change_id)
+    if change is None or change.state != "declared":
+        raise NotFound("没有待提交的变更申报。")
+    if not (reason or "").strip() and not change.reason:
+        raise InvalidInput("请说明变更理由（法律法规或职能调整的依据）。", field="reason")
+    task = _declare_task(session, change)
+    if task is None:
+        raise InvalidState("变更已提交法制审核，请等待审核结果。")
+    if (reason or "").strip():
+        change.reason = reason.strip()
+    complete_task(session, task.id, actor, opinion=change.reason, approved=True)
     return change
 
 
 def publish_on_approval(transition) -> None:
-    """When a legal review ends approved, the change it reviewed becomes the item's new version."""
+    """When a legal review ends approved, the change it reviewed is applied: a new item version,
+    a new flow version, or the item's new status."""
     if transition.action != "finish" or "change_id" not in (transition.case.data or {}):
         return
-    change = transition.session.get(ItemChange, transition.case.data["change_id"])
+    session = transition.session
+    change = session.get(ItemChange, transition.case.data["change_id"])
     if change is None or change.state != "declared" or transition.case.result != "审核通过":
         return
-    department = transition.session.get(Department, change.department_id)
-    region = transition.session.get(Region, department.region_id)
-    code = transition.session.get(Item, change.item_id).code if change.item_id else None
-    item = publish_checked(transition.session, code, department, dict(change.fields), region.code, transition.actor)
-    change.state, change.item_id, change.published_version_id = "published", item.id, item.current_version_id
+    if change.kind == "flow":
+        item = session.get(Item, change.item_id) if change.item_id else None
+        definition = deploy_process(session, change.bpmn_xml.encode("utf-8"), f"{change.process_key}.bpmn",
+                                    transition.actor, item.code if item else None)
+        if item is not None and definition.item_id is None:
+            definition.item_id = item.id
+    elif change.kind == "status":
+        item = session.get(Item, change.item_id)
+        item.status = change.fields["status"]
+        session.info["items_changed"] = True  # the rules' item caches re-read after commit
+    else:
+        department = session.get(Department, change.department_id)
+        region = session.get(Region, department.region_id)
+        code = session.get(Item, change.item_id).code if change.item_id else None
+        item = publish_checked(session, code, department, dict(change.fields), region.code, transition.actor)
+        change.item_id, change.published_version_id = item.id, item.current_version_id
+    change.state = "published"
+    session.flush()

@@ -55,7 +55,7 @@ def invalidate() -> None:
 
 @event.listens_for(Session, "after_commit")
 def _rules_committed(session: Session) -> None:
-    if session.info.pop("rules_changed", False):
+    if session.info.pop("rules_changed", False) | session.info.pop("items_changed", False):
         invalidate()
 
 

@@ -62,11 +62,40 @@ def _clean_cases(request):
     yield
     if "database" not in request.fixturenames:
         return
-    db = request.getfixturevalue("database")
+    clean_cases(request.getfixturevalue("database"))
+
+
+def clean_cases(db) -> None:
     with db.transaction() as session:
         for model in (Alert, Watch, Complaint, CaseEvent, CasePause, CaseTask, Case, CaseCounter, SchedulerLease,
                       DocumentCounter):
             session.execute(delete(model))
+
+
+@pytest.fixture
+def restore_catalogue(database):
+    """Tests that publish item or flow versions put the demo catalogue back afterwards (the product
+    never deletes a published version; these tests do)."""
+    from engine import runtime
+    from engine.models import Item, ItemChange, ItemVersion, ProcessDefinition
+
+    with database.transaction(write=False) as s:
+        definitions = set(s.scalars(select(ProcessDefinition.id)))
+        versions = set(s.scalars(select(ItemVersion.id)))
+        items = {i.id: (i.current_version_id, i.status) for i in s.scalars(select(Item))}
+    yield
+    clean_cases(database)
+    with database.transaction() as s:
+        s.execute(delete(ItemChange))
+        for item in s.scalars(select(Item)):
+            if item.id in items:
+                item.current_version_id, item.status = items[item.id]
+        s.flush()
+        for definition in s.scalars(select(ProcessDefinition).where(ProcessDefinition.id.not_in(definitions))):
+            runtime.spec_cache.forget(definition.id)
+            s.delete(definition)
+        s.execute(delete(ItemVersion).where(ItemVersion.id.not_in(versions)))
+        s.execute(delete(Item).where(Item.id.not_in(list(items))))
 
 
 @pytest.fixture

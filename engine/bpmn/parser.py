@@ -43,11 +43,25 @@ class StepConfig:
     fields: dict = field(default_factory=dict)
 
 
+def _camunda_properties(node) -> dict:
+    """Camunda Modeler's "Extension properties" (camunda:properties): a designer without Sunhall's
+    designer can set ``timeLimit`` and the other Sunhall attributes there."""
+    path = f"{{{BPMN_NS}}}extensionElements/{{{CAMUNDA_NS}}}properties/{{{CAMUNDA_NS}}}property"
+    return {p.get("name", "").removeprefix("sunhall:"): p.get("value", "") for p in node.iterfind(path)}
+
+
 def read_step_config(node) -> StepConfig:
-    """Read a userTask element's Sunhall configuration. Raises InvalidInput on a malformed value."""
+    """Read a userTask element's Sunhall configuration: ``sunhall:`` attributes first, then Camunda
+    extension properties of the same name. Raises InvalidInput on a malformed value."""
     c = f"{{{CAMUNDA_NS}}}"
+    properties = _camunda_properties(node)
+
+    def attr(name):
+        value = node.get(f"{{{SUNHALL_NS}}}{name}")
+        return value if value not in (None, "") else properties.get(name)
+
     s = f"{{{SUNHALL_NS}}}"
-    raw_limit = node.get(f"{s}timeLimit")
+    raw_limit = attr("timeLimit")
     time_limit = None
     if raw_limit not in (None, ""):
         try:
@@ -56,10 +70,10 @@ def read_step_config(node) -> StepConfig:
             raise InvalidInput(f"办理时限 sunhall:timeLimit=\"{raw_limit}\" 不是整数。") from None
         if time_limit < 0:
             raise InvalidInput("办理时限不能为负数。")
-    unit = node.get(f"{s}timeUnit") or "workday"
+    unit = attr("timeUnit") or "workday"
     if unit not in TIME_UNITS:
         raise InvalidInput(f"时限单位 sunhall:timeUnit=\"{unit}\" 无效，只能是 workday（工作日）或 day（自然日）。")
-    stage = node.get(f"{s}stage") or None
+    stage = attr("stage") or None
     if stage is not None and stage not in STAGES:
         raise InvalidInput(f"环节类型 sunhall:stage=\"{stage}\" 无效，只能是 {'/'.join(STAGES)}。")
     risk_points, checkpoints, fields = [], [], {}
@@ -74,15 +88,15 @@ def read_step_config(node) -> StepConfig:
                 if access not in FIELD_ACCESS:
                     raise InvalidInput(f"表单字段 {child.get('name')} 的权限 \"{access}\" 无效，只能是 write/read/hidden。")
                 fields[child.get("name")] = access
-    documents = tuple(d.strip() for d in (node.get(f"{s}documents") or "").split(",") if d.strip())
+    documents = tuple(d.strip() for d in (attr("documents") or "").split(",") if d.strip())
     return StepConfig(
         post=(node.get(f"{c}candidateGroups") or "").strip() or None,
         assignee=node.get(f"{c}assignee") or None,
         form_key=node.get(f"{c}formKey") or None,
         time_limit=time_limit, time_unit=unit,
-        department=node.get(f"{s}department") or None,
+        department=attr("department") or None,
         stage=stage,
-        special_procedure=node.get(f"{s}specialProcedure") or None,
+        special_procedure=attr("specialProcedure") or None,
         documents=documents, risk_points=tuple(risk_points), checkpoints=tuple(checkpoints), fields=fields,
     )
 

@@ -96,17 +96,26 @@ class ProcessDefinition(Base):
     deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
 
+CHANGE_KINDS = {"item": "事项信息变更", "flow": "流程图变更", "status": "事项状态变更"}
+ITEM_STATUSES = {"active": "在用", "suspended": "暂停", "cancelled": "已注销"}
+
+
 class ItemChange(Base):
-    """事项变更申报: a proposed new version of an item, declared, reviewed by the legal office
-    (a BPMN flow of its own) and only then published."""
+    """事项变更申报: a proposed change, declared, reviewed by the legal office (a BPMN flow of its
+    own) and only then applied. ``kind`` says what changes: the item's fields (a new item version),
+    its flow chart (``bpmn_xml`` deployed as a new process version) or its status (暂停/恢复/注销,
+    ``fields["status"]``)."""
 
     __tablename__ = "item_change"
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int | None] = mapped_column(ForeignKey("item.id"))
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+    kind: Mapped[str] = mapped_column(String(10), default="item", server_default="item")
     fields: Mapped[dict] = mapped_column(JSONType)
+    bpmn_xml: Mapped[str | None] = mapped_column(Text)
+    process_key: Mapped[str | None] = mapped_column(String(100))
     reason: Mapped[str] = mapped_column(Text)
-    state: Mapped[str] = mapped_column(String(20), default="declared")  # declared / published / withdrawn
+    state: Mapped[str] = mapped_column(String(20), default="declared")  # declared / published
     review_case_id: Mapped[int | None] = mapped_column(Integer)
     published_version_id: Mapped[int | None] = mapped_column(ForeignKey("item_version.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,7 +1,7 @@
 """The case service: plain functions taking an explicit session and actor, one transaction per
 command (the caller commits), raising domain exceptions from :mod:`engine.errors`."""
 
-from .definitions import deploy_process
+from .definitions import check_process, deploy_process
 from .intake import Applicant, handle_on_the_spot, start_case
 from .operations import extend, reject, request_correction, resume, return_to_applicant, suspend, withdraw
 from .tasks import assign, claim, complete_task, return_to_step, transfer, unclaim
@@ -9,7 +9,7 @@ from .timers import fire_due_timers
 from .worklist import can_see_case, department_scope, worklist
 
 __all__ = [
-    "deploy_process", "Applicant", "handle_on_the_spot", "start_case", "extend", "reject", "request_correction",
+    "check_process", "deploy_process", "Applicant", "handle_on_the_spot", "start_case", "extend", "reject", "request_correction",
     "resume", "return_to_applicant", "suspend", "withdraw", "assign", "claim", "complete_task", "return_to_step",
     "transfer", "unclaim", "fire_due_timers", "can_see_case", "department_scope", "worklist",
 ]

@@ -34,22 +34,30 @@ def _org_problems(session: Session, result, item: Item | None) -> list[Problem]:
     return problems
 
 
-def deploy_process(session: Session, data: bytes, filename: str, actor: User | None = None,
-                   item_code: str | None = None) -> ProcessDefinition:
+def check_process(session: Session, data: bytes, filename: str, item: Item | None = None):
+    """Everything a flow chart must pass before it is stored: the validation rules, the posts and
+    departments it names, and the installed definition checks. Raises ProcessInvalid."""
     result = validate_bytes(data, filename, common.settings_of(session).bpmn_max_bytes)
     if not result.ok:
         raise ProcessInvalid(result.problems)
+    problems = _org_problems(session, result, item) + listeners.definition_problems(session, result)
+    if problems:
+        raise ProcessInvalid(problems)
+    return result
+
+
+def deploy_process(session: Session, data: bytes, filename: str, actor: User | None = None,
+                   item_code: str | None = None) -> ProcessDefinition:
     item = None
     if item_code:
         item = session.scalars(select(Item).where(Item.code == item_code)).first()
         if item is None:
             raise NotFound(f"事项编码 {item_code} 不存在。")
+    result = check_process(session, data, filename, item)
+    if item is not None:
         key = item.current_version.process_key if item.current_version else None
         if key and key != result.process_id:
             raise InvalidInput(f"事项“{item.current_version.name}”使用流程 {key}，而文件中的流程是 {result.process_id}。")
-    problems = _org_problems(session, result, item) + listeners.definition_problems(session, result)
-    if problems:
-        raise ProcessInvalid(problems)
     xml = data.decode("utf-8")
     digest = hashlib.sha256(data).hexdigest()
     latest = session.scalars(select(ProcessDefinition).where(ProcessDefinition.process_key == result.process_id)
