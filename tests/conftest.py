@@ -156,3 +156,17 @@ def pytest_configure(config):
 
 
 __all__ = ["As", "Base", "DATA"]
+
+
+@pytest.fixture
+def app(database, settings):
+    from webapp import create_app
+
+    app = create_app({"database_url": settings.database_url, "instance_dir": settings.instance_dir, "TESTING": True})
+    yield app
+    app.extensions["sunhall_db"].dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()

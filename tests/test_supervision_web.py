@@ -17,7 +17,7 @@ from rules.reports import parse_period, performance_by_department
 from webapp import create_app
 from webapp.demo.history import load_history
 
-from .test_web import _csrf, login
+from .webhelpers import _csrf, login
 
 
 @pytest.fixture

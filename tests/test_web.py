@@ -3,35 +3,11 @@
 from __future__ import annotations
 
 import io
-import re
-
-import pytest
 
 from engine.service import start_case
-from webapp import create_app
 
 from .conftest import As
-
-
-@pytest.fixture
-def app(database, settings):
-    app = create_app({"database_url": settings.database_url, "instance_dir": settings.instance_dir, "TESTING": True})
-    yield app
-    app.extensions["sunhall_db"].dispose()
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
-def _csrf(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
-
-def login(client, staff_no, password="Sunhall@2026"):
-    token = _csrf(client.get("/login").get_data(as_text=True))
-    return client.post("/login", data={"staff_no": staff_no, "password": password, "csrf_token": token})
+from .webhelpers import _csrf, login
 
 
 def test_health(client):

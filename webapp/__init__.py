@@ -14,7 +14,7 @@ from engine.config import Settings
 from engine.db import Database
 from engine.models import User
 
-from . import auth, errors, health, plugins, supervision, workbench
+from . import auth, catalogue, errors, health, plugins, supervision, workbench
 from .db import close_request_session, db_session
 
 csrf = CSRFProtect()
@@ -64,4 +64,5 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(workbench.bp)
     app.register_blueprint(supervision.bp)
+    app.register_blueprint(catalogue.bp)
     return app
