@@ -66,6 +66,10 @@ def _clean_cases(request):
 
 
 def clean_cases(db) -> None:
+    """Delete every case; SQLite then reuses their ids, so the cached live workflows go too."""
+    from engine import runtime
+
+    runtime.live_workflows.clear()
     with db.transaction() as session:
         for model in (Alert, Watch, Complaint, CaseEvent, CasePause, CaseTask, Case, CaseCounter, SchedulerLease,
                       DocumentCounter):

@@ -56,7 +56,9 @@ def compare_flows(old_xml: str | bytes, new_xml: str | bytes) -> list[ElementCha
     for el_id in sorted(set(old) | set(new)):
         a, b = old.get(el_id), new.get(el_id)
         if a is None:
-            changes.append(ElementChange(el_id, b["kind"], b["name"], "added"))
+            details = tuple(f"{_short(k)}={v}" for k, v in sorted(b["attrs"].items())
+                            if k not in ("name", "sourceRef", "targetRef"))
+            changes.append(ElementChange(el_id, b["kind"], b["name"], "added", details))
         elif b is None:
             changes.append(ElementChange(el_id, a["kind"], a["name"], "removed"))
         else:

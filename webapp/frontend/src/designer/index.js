@@ -85,7 +85,10 @@ async function currentXml() {
 async function open(xml, note) {
   try {
     const { warnings } = await modeler.importXML(xml);
-    modeler.get("canvas").zoom("fit-viewport", "auto");
+    const canvas = modeler.get("canvas");
+    canvas.zoom("fit-viewport", "auto");
+    canvas.zoom(canvas.zoom() * 0.9);
+    canvas.scroll({ dx: 40, dy: 0 }); // clear of the palette
     const definitions = modeler.getDefinitions();
     const process = modeler.get("canvas").getRootElement();
     if (process.businessObject.id !== meta.processKey && !meta.locked) {
