@@ -54,6 +54,10 @@ def test_designer_adds_a_step_the_legal_office_approves_and_cases_keep_their_flo
     login(page, "xz001")
     open_designer(page)
     expert = page.evaluate(ADD_EXPERT_STEP)
+    lint = page.locator(".bjsl-overlay", has_text="")  # bpmnlint in the browser flags the new step at once
+    lint.first.wait_for()
+    assert "环节没有指定办理岗位" in page.evaluate(
+        f"() => JSON.stringify(window.sunhallModeler.get('linting')._issues['{expert}'] || [])")
     page.click("#save")
     problems = page.locator("#problems")
     problems.wait_for(state="visible")

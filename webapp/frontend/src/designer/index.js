@@ -87,8 +87,8 @@ async function open(xml, note) {
     const { warnings } = await modeler.importXML(xml);
     const canvas = modeler.get("canvas");
     canvas.zoom("fit-viewport", "auto");
-    canvas.zoom(canvas.zoom() * 0.9);
-    canvas.scroll({ dx: 40, dy: 0 }); // clear of the palette
+    canvas.zoom(canvas.zoom() * 0.85);
+    canvas.scroll({ dx: 70, dy: 0 }); // clear of the palette
     const definitions = modeler.getDefinitions();
     const process = modeler.get("canvas").getRootElement();
     if (process.businessObject.id !== meta.processKey && !meta.locked) {
