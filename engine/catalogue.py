@@ -188,7 +188,8 @@ def open_flow_change(session: Session, process_key: str) -> ItemChange | None:
                                                     ItemChange.state == "declared")).first()
 
 
-def _declare_task(session: Session, change: ItemChange) -> CaseTask | None:
+def declare_task(session: Session, change: ItemChange) -> CaseTask | None:
+    """The open 申报 step of a change's review: while it is open, the change is the declarer's."""
     return session.scalars(select(CaseTask).where(CaseTask.case_id == change.review_case_id,
                                                   CaseTask.step_id == "declare", CaseTask.state == "ready")).first()
 
@@ -203,7 +204,7 @@ def save_flow(session: Session, actor, process_key: str, data: bytes) -> ItemCha
         raise InvalidInput(f"流程标识应为 {process_key}，文件中的流程是 {result.process_id}。", field="process_id")
     change = open_flow_change(session, process_key)
     if change is not None:
-        if _declare_task(session, change) is None:
+        if declare_task(session, change) is None:
             raise InvalidState("流程变更已提交法制审核，审核期间不能修改。")
         change.bpmn_xml = data.decode("utf-8")
         session.flush()
@@ -225,7 +226,7 @@ def submit_change(session: Session, actor, change_id: int, reason: str) -> ItemC
         raise NotFound("没有待提交的变更申报。")
     if not (reason or "").strip() and not change.reason:
         raise InvalidInput("请说明变更理由（法律法规或职能调整的依据）。", field="reason")
-    task = _declare_task(session, change)
+    task = declare_task(session, change)
     if task is None:
         raise InvalidState("变更已提交法制审核，请等待审核结果。")
     if (reason or "").strip():

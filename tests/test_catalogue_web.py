@@ -117,3 +117,13 @@ def test_flow_versions_show_running_cases_and_compare(client, run, database, fro
     assert re.findall(r"<code>([^<]+)</code>", diff) == ["expert", "flow_7", "flow_expert"]
     exported = client.get(f"/flows/{KEY}/2.bpmn")
     assert exported.get_data() == with_expert() and "attachment" in exported.headers["Content-Disposition"]
+
+
+def test_a_new_flow_starts_blank_under_a_valid_process_id(client):
+    login(client, "xz001")
+    assert client.get("/designer?key=1bad key").headers["Location"].endswith("/catalogue")
+    response = client.get("/designer?key=water_permit")
+    assert response.headers["Location"].endswith("/designer/water_permit")
+    assert "新流程" in client.get("/designer/water_permit").get_data(as_text=True)
+    xml = client.get("/designer/water_permit/xml").get_data(as_text=True)
+    assert 'bpmn:process id="water_permit"' in xml

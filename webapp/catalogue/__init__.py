@@ -5,6 +5,7 @@ designer (bpmn-js) whose saves the server checks in full."""
 from __future__ import annotations
 
 import json
+import re
 from functools import wraps
 
 from flask import Blueprint, Response, abort, flash, g, jsonify, redirect, render_template, request, url_for
@@ -252,7 +253,7 @@ def _designer_meta(session, key: str, change: ItemChange | None) -> dict:
         form = get_form(session, form_key)
         forms[form_key] = {"name": form.name, "fields": [{"name": f["name"], "label": f.get("label", f["name"])}
                                                          for f in form.fields]}
-    locked = change is not None and catalogue._declare_task(session, change) is None
+    locked = change is not None and catalogue.declare_task(session, change) is None
     return {
         "processKey": key,
         "xmlUrl": url_for("catalogue.designer_xml", key=key),
@@ -269,14 +270,28 @@ def _designer_meta(session, key: str, change: ItemChange | None) -> dict:
     }
 
 
+PROCESS_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]{1,99}$")
+
+
+@bp.get("/designer")
+@designer_only
+def designer_new():
+    """新建流程: a new flow chart under its own process id, reviewed like any change."""
+    key = (request.args.get("key") or "").strip()
+    if not PROCESS_KEY.match(key):
+        flash("流程标识须以字母开头，只含字母、数字和下划线（2–100 个字符）。", "error")
+        return redirect(url_for("catalogue.items"))
+    return redirect(url_for("catalogue.designer", key=key))
+
+
 @bp.get("/designer/<key>")
 @designer_only
 def designer(key: str):
     session = db_session()
     latest = _latest(session, key)
     change = catalogue.open_flow_change(session, key)
-    if latest is None and change is None and not key.replace("_", "").isalnum():
-        raise InvalidInput("流程标识只能包含字母、数字和下划线。")
+    if latest is None and change is None and not PROCESS_KEY.match(key):
+        raise InvalidInput("流程标识须以字母开头，只含字母、数字和下划线。")
     meta = _designer_meta(session, key, change)
     return render_template("catalogue/designer.html", key=key, latest=latest, change=change, meta=meta,
                            item=catalogue.item_for_process(session, key),
