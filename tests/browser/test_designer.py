@@ -143,6 +143,13 @@ def test_the_designer_page_loads_nothing_from_outside_the_app(page, live_server)
     seen = []
     page.on("request", lambda r: seen.append(r.url))
     login(page, "xz001")
+    page.goto("/catalogue/025309300005")  # 行政处罚一般程序: its category fields on the change form
+    assert "信息完整性检查通过" in page.inner_text("main")
+    shot(page, "catalogue-item")
+    page.click("text=变更事项信息")
+    assert page.locator("#extra-02").is_visible() and page.locator("#extra-04").is_hidden()
+    assert page.locator("input[name=extra_裁量_严重_max]").input_value() == "100000"
+    shot(page, "catalogue-change")
     seen.clear()
     open_designer(page)
     page.locator(".djs-element[data-element-id='audit']").click()  # the properties panel renders too
