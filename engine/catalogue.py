@@ -85,14 +85,20 @@ class Difference:
     new: object
 
 
+def fields_of(version: ItemVersion | None) -> dict:
+    """An item version's fields as a dict (what declare_change and publish_checked take)."""
+    return {name: getattr(version, name) for name in LABELS} if version is not None else {}
+
+
+def compare_fields(old: dict, new: dict) -> list[Difference]:
+    """Every field that differs between two sets of item fields, in the catalogue's order."""
+    return [Difference(name, label, old.get(name), new.get(name)) for name, label in LABELS.items()
+            if old.get(name) != new.get(name)]
+
+
 def compare_versions(a: ItemVersion, b: ItemVersion) -> list[Difference]:
-    """Every field that differs between two versions, in the catalogue's order."""
-    out = []
-    for name, label in LABELS.items():
-        old, new = getattr(a, name), getattr(b, name)
-        if old != new:
-            out.append(Difference(name, label, old, new))
-    return out
+    """Every field that differs between two versions."""
+    return compare_fields(fields_of(a), fields_of(b))
 
 
 def running_cases_by_version(session: Session, process_key: str) -> dict[int, int]:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from engine.bpmn.diff import compare_flows
 from engine.catalogue import (
     compare_versions,
+    fields_of,
     item_code,
     missing_fields,
     publish_checked,
@@ -28,11 +29,7 @@ FOOD_BPMN = (PROCESSES_DIR / "food_business_license.bpmn").read_text(encoding="u
 
 def _fields(session, code):
     version = session.scalars(select(Item).where(Item.code == code)).one().current_version
-    return {name: getattr(version, name) for name in (
-        "name", "category", "case_type", "legal_basis", "subject_nature", "entrusting_unit", "section", "conditions",
-        "charges_fee", "fee_basis", "fee_standard", "legal_limit", "promised_limit", "limit_unit", "extension_limit",
-        "correction_notice_limit", "place", "phone", "supervision_phone", "online_url", "materials", "service_forms",
-        "faq", "extra", "process_key")}
+    return fields_of(version)
 
 
 def test_item_codes_follow_the_coding_rule(database):

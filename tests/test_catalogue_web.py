@@ -59,16 +59,12 @@ def test_a_change_is_declared_from_the_form_and_shown_to_the_legal_office(client
 
 
 def test_comparing_two_item_versions_shows_exactly_the_differences(client, run, database, restore_catalogue):
-    from engine.catalogue import publish_checked
+    from engine.catalogue import fields_of, publish_checked
     from engine.models import Department, Item
 
     with database.transaction() as s:
         item = s.scalars(select(Item).where(Item.code == FOOD)).one()
-        fields = {k: getattr(item.current_version, k) for k in ("name", "category", "case_type", "legal_basis",
-                  "subject_nature", "entrusting_unit", "section", "conditions", "charges_fee", "fee_basis",
-                  "fee_standard", "legal_limit", "promised_limit", "limit_unit", "extension_limit",
-                  "correction_notice_limit", "place", "phone", "supervision_phone", "online_url", "materials",
-                  "service_forms", "faq", "extra", "process_key")}
+        fields = fields_of(item.current_version)
         fields.update(phone="0883-6120316", place="阳光县政务服务中心二楼")
         publish_checked(s, FOOD, s.get(Department, item.department_id), fields, "530930")
     login(client, "sc001")

@@ -12,6 +12,7 @@ from flask import Blueprint, Response, abort, flash, g, jsonify, redirect, rende
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from engine import catalogue
 from engine.bpmn.diff import compare_flows
@@ -68,7 +69,8 @@ def _labels():
 @login_required
 def items():
     session = db_session()
-    rows = list(session.scalars(select(Item).order_by(Item.code)))
+    rows = list(session.scalars(select(Item).options(joinedload(Item.current_version), joinedload(Item.department))
+                                .order_by(Item.code)))
     pending = dict(session.execute(select(ItemChange.item_id, func.count()).where(ItemChange.state == "declared")
                                    .group_by(ItemChange.item_id)).all())
     running = dict(session.execute(select(Case.item_id, func.count()).where(Case.state.in_(("received", "accepted")))
@@ -86,7 +88,7 @@ def item(code: str):
     changes = list(session.scalars(select(ItemChange).where(ItemChange.item_id == item.id)
                                    .order_by(ItemChange.id.desc())))
     current = item.current_version
-    lacking = catalogue.missing_fields(session, {k: getattr(current, k) for k in catalogue.LABELS}) if current else []
+    lacking = catalogue.missing_fields(session, catalogue.fields_of(current)) if current else []
     diff, pair = None, None
     a, b = request.args.get("a", type=int), request.args.get("b", type=int)
     if a and b:
@@ -126,7 +128,7 @@ def edit(code: str | None = None):
     session = db_session()
     item = _item(code) if code else None
     if request.method == "GET":
-        fields = {k: getattr(item.current_version, k) for k in catalogue.LABELS} if item else {
+        fields = catalogue.fields_of(item.current_version) if item else {
             "category": "01", "case_type": "promised", "subject_nature": "法定机关", "limit_unit": "workday",
             "correction_notice_limit": 5, "extension_limit": 0}
         values = itemform.to_form(fields)
@@ -176,9 +178,7 @@ def change(change_id: int):
     item = session.get(Item, change.item_id) if change.item_id else None
     diff, flow_diff, base_version = [], [], None
     if change.kind == "item":
-        current = item.current_version if item else None
-        diff = [(label, current and getattr(current, name), change.fields.get(name)) for name, label in catalogue.LABELS.items()
-                if (getattr(current, name) if current else None) != change.fields.get(name)]
+        diff = catalogue.compare_fields(catalogue.fields_of(item.current_version if item else None), change.fields)
     elif change.kind == "flow":
         base = _latest(session, change.process_key)
         base_version = base.version if base else None

@@ -35,7 +35,6 @@ function attrEntry(id, property, label, { description, validate, select } = {}) 
   function Component({ element }) {
     const modeling = useService("modeling");
     const debounce = useService("debounceInput");
-    const meta = useService("config.sunhall") || {};
     const bo = getBusinessObject(element);
     const common = {
       element, id, label, description,
@@ -43,7 +42,7 @@ function attrEntry(id, property, label, { description, validate, select } = {}) 
       setValue: (value) => modeling.updateProperties(element, { [property]: value === "" ? undefined : value }),
     };
     if (select) {
-      return <SelectEntry {...common} getOptions={() => select(meta, bo.get(property) || "")} />;
+      return <SelectEntry {...common} getOptions={() => select(bo.get(property) || "")} />;
     }
     return <TextFieldEntry {...common} debounce={debounce} validate={validate} />;
   }
@@ -99,13 +98,12 @@ function riskEntry([key, label]) {
 }
 
 // One checkpoint per step: its rule and its parameters as "name=value, name=value".
-function checkpointEntry(part) {
+function checkpointEntry(part, meta) {
   const id = `sunhall-checkpoint-${part}`;
   function Component({ element }) {
     const modeling = useService("modeling");
     const bpmnFactory = useService("bpmnFactory");
     const debounce = useService("debounceInput");
-    const meta = useService("config.sunhall") || {};
     const bo = getBusinessObject(element);
     const current = () => extensions(bo, "sunhall:Checkpoint")[0];
     const params = (cp) => Object.entries((cp && cp.$attrs) || {}).filter(([k]) => !k.startsWith("xmlns"));
@@ -152,14 +150,14 @@ function stepEntries(element, meta) {
   const form = (meta.forms || {})[bo.get("camunda:formKey")];
   return [
     attrEntry("sunhall-post", "camunda:candidateGroups", "办理岗位（定岗）", {
-      select: (m, cur) => keepCurrent([{ value: "", label: "（请选择岗位）" }, ...(m.posts || []).map((p) => ({ value: p.code, label: `${p.name}（${p.code}）` }))], cur),
+      select: (cur) => keepCurrent([{ value: "", label: "（请选择岗位）" }, ...(meta.posts || []).map((p) => ({ value: p.code, label: `${p.name}（${p.code}）` }))], cur),
     }),
     attrEntry("sunhall-department", "sunhall:department", "办理部门", {
-      select: (m, cur) => keepCurrent([{ value: "", label: "（事项的办理部门）" }, ...(m.departments || []).map((d) => ({ value: d.code, label: d.name }))], cur),
+      select: (cur) => keepCurrent([{ value: "", label: "（事项的办理部门）" }, ...(meta.departments || []).map((d) => ({ value: d.code, label: d.name }))], cur),
     }),
     attrEntry("sunhall-assignee", "camunda:assignee", "固定办理人（工号，可不填）"),
     attrEntry("sunhall-form", "camunda:formKey", "表单", {
-      select: (m, cur) => keepCurrent([{ value: "", label: "（无表单）" }, ...Object.entries(m.forms || {}).map(([key, f]) => ({ value: key, label: f.name }))], cur),
+      select: (cur) => keepCurrent([{ value: "", label: "（无表单）" }, ...Object.entries(meta.forms || {}).map(([key, f]) => ({ value: key, label: f.name }))], cur),
     }),
     ...((form && form.fields) || []).map(fieldEntry),
     attrEntry("sunhall-time-limit", "sunhall:timeLimit", "办理时限（定时间）", {
@@ -169,20 +167,20 @@ function stepEntries(element, meta) {
     attrEntry("sunhall-time-unit", "sunhall:timeUnit", "时限单位", { select: () => options(UNITS) }),
     attrEntry("sunhall-stage", "sunhall:stage", "环节类型", { select: () => options(STAGES) }),
     attrEntry("sunhall-special", "sunhall:specialProcedure", "特别程序（计时暂停）", {
-      select: (m, cur) => keepCurrent([{ value: "", label: "（否）" }, ...SPECIAL.map((s) => ({ value: s, label: s }))], cur),
+      select: (cur) => keepCurrent([{ value: "", label: "（否）" }, ...SPECIAL.map((s) => ({ value: s, label: s }))], cur),
     }),
     attrEntry("sunhall-documents", "sunhall:documents", "产生文书", {
       description: "多个用逗号分隔：" + (meta.documents || []).join("、"),
     }),
     ...RISK.map(riskEntry),
-    checkpointEntry("rule"),
-    checkpointEntry("params"),
+    checkpointEntry("rule", meta),
+    checkpointEntry("params", meta),
   ];
 }
 
 class SunhallPropertiesProvider {
-  constructor(propertiesPanel, config) {
-    this.meta = config || {};
+  constructor(propertiesPanel, meta) {
+    this.meta = meta || {};
     propertiesPanel.registerProvider(400, this);
   }
 
