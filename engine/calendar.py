@@ -1,8 +1,13 @@
 """Working days (工作日): the calendar table, seeded from ``chinesecalendar`` and editable.
 
-Periods count from the day after the start date (行政许可法 art. 82): 20 working days from
-2026-09-28 end on 2026-10-30. A date in a year without data raises :class:`CalendarMissing`;
-nothing is guessed.
+Periods count from the day after the start date (民法典 art. 201; 行政许可法 art. 82: working days,
+statutory holidays excluded): 20 working days from 2026-09-28 end on 2026-10-30. A calendar-day
+period whose last day is a rest day ends on the next working day (民法典 art. 203).
+
+A year the table lacks (the State Council publishes next year's arrangement in the autumn) is
+never a failure and never guessed silently: its days follow the statutory holidays and weekends
+(:mod:`engine.statutory`), and every date reached through it is *provisional* (预计), with the
+reason :meth:`WorkCalendar.provisional_reason` gives.
 """
 
 from __future__ import annotations
@@ -14,33 +19,57 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import clock
+from . import clock, statutory
 from .errors import CalendarMissing, InvalidInput
 from .models import CalendarDay, CalendarYear
 
 SEED_YEARS = range(2004, 2027)
+MAX_PERIOD = 3660  # no legal period is longer than ten years of days
+ROLL_OVER_BASIS = "《中华人民共和国民法典》第二百零三条"
+
+
+def provisional_text(years) -> str:
+    listed = "、".join(str(y) for y in sorted(years))
+    return f"{listed} 年放假安排尚未录入，按法定节假日和周末预计"
 
 
 class WorkCalendar:
     """An in-memory view of the calendar table."""
 
-    def __init__(self, workdays: dict[int, frozenset[date]]):
+    def __init__(self, workdays: dict[int, frozenset[date]], names: dict[date, str] | None = None):
         self._workdays = workdays  # year -> set of working days, only for maintained years
+        self._names = names or {}  # holidays and make-up working days of maintained years
 
     @property
     def years(self) -> list[int]:
         return sorted(self._workdays)
 
+    def is_maintained(self, year: int) -> bool:
+        return year in self._workdays
+
     def is_workday(self, day: date) -> bool:
-        try:
-            return day in self._workdays[day.year]
-        except KeyError:
-            raise CalendarMissing(day.year) from None
+        days = self._workdays.get(day.year)
+        if days is None:
+            return statutory.is_workday(day)
+        return day in days
+
+    def day_name(self, day: date) -> str | None:
+        """元旦, 春节, 调休上班 … (a provisional year's holidays come from the statute)."""
+        if day.year in self._workdays:
+            return self._names.get(day)
+        return statutory.rest_days(day.year).get(day)
+
+    def provisional_years(self, start: date, end: date) -> list[int]:
+        return [y for y in range(min(start, end).year, max(start, end).year + 1) if y not in self._workdays]
+
+    def provisional_reason(self, start: date, end: date) -> str | None:
+        """Why a period from ``start`` to ``end`` is only 预计, or None when every year in it is entered."""
+        years = self.provisional_years(start, end)
+        return provisional_text(years) if years else None
 
     def add_workdays(self, start: date, n: int) -> date:
         """The n-th working day after ``start`` (n >= 0; 0 gives ``start``)."""
-        if n < 0:
-            raise InvalidInput("工作日数不能为负数。")
+        _check_period(n)
         day = start
         while n > 0:
             day += timedelta(days=1)
@@ -50,6 +79,7 @@ class WorkCalendar:
 
     def sub_workdays(self, end: date, n: int) -> date:
         """The day n working days before ``end`` (so that add_workdays(result, n) == end for a working day)."""
+        _check_period(n)
         day = end
         while n > 0:
             day -= timedelta(days=1)
@@ -61,6 +91,7 @@ class WorkCalendar:
         """Working days after ``start`` up to and including ``end``."""
         if end <= start:
             return 0
+        _check_period((end - start).days)
         count, day = 0, start
         while day < end:
             day += timedelta(days=1)
@@ -68,15 +99,51 @@ class WorkCalendar:
                 count += 1
         return count
 
+    def roll_over(self, day: date) -> date:
+        """A period ending on a rest day ends on the next working day (民法典 art. 203)."""
+        while not self.is_workday(day):
+            day += timedelta(days=1)
+        return day
+
     def add_period(self, start: date, n: int, unit: str) -> date:
         if unit == "day":
-            return start + timedelta(days=n)
+            _check_period(n)
+            return self.roll_over(start + timedelta(days=n)) if n > 0 else start
         return self.add_workdays(start, n)
 
     def period_between(self, start: date, end: date, unit: str) -> int:
         if unit == "day":
             return max(0, (end - start).days)
         return self.workdays_between(start, end)
+
+    def with_year(self, year: int, holidays: dict[date, str], makeup_workdays) -> "WorkCalendar":
+        """This calendar with ``year`` as a notice would declare it (for previews before saving)."""
+        is_workday, name_of = _year_rule(year, holidays, makeup_workdays)
+        days = [date(year, 1, 1) + timedelta(days=i) for i in range((date(year + 1, 1, 1) - date(year, 1, 1)).days)]
+        workdays = dict(self._workdays)
+        workdays[year] = frozenset(d for d in days if is_workday(d))
+        names = {d: n for d, n in self._names.items() if d.year != year}
+        names.update({d: name_of(d) for d in days if name_of(d)})
+        return WorkCalendar(workdays, names)
+
+    def crossed(self, start: date, end: date) -> list[tuple[date, str, bool]]:
+        """Holidays, 补假 and make-up working days after ``start`` up to ``end``: (day, name, is_workday)."""
+        found, day = [], start
+        while day < end:
+            day += timedelta(days=1)
+            name = self.day_name(day)
+            if name:
+                found.append((day, name, self.is_workday(day)))
+        return found
+
+
+def _check_period(n: int) -> None:
+    if not isinstance(n, int) or isinstance(n, bool):
+        raise InvalidInput("期限天数必须是整数。")
+    if n < 0:
+        raise InvalidInput("期限天数不能为负数。")
+    if n > MAX_PERIOD:
+        raise InvalidInput(f"期限天数不能超过 {MAX_PERIOD} 天。")
 
 
 _cache_lock = threading.Lock()
@@ -105,10 +172,14 @@ def load_calendar(session: Session) -> WorkCalendar:
             return hit[1]
     complete = set(session.scalars(select(CalendarYear.year).where(CalendarYear.complete)))
     workdays: dict[int, set[date]] = {year: set() for year in complete}
-    for day in session.scalars(select(CalendarDay.day).where(CalendarDay.is_workday)):
+    names: dict[date, str] = {}
+    for day, is_workday, name in session.execute(select(CalendarDay.day, CalendarDay.is_workday, CalendarDay.name)):
         if day.year in workdays:
-            workdays[day.year].add(day)
-    calendar = WorkCalendar({y: frozenset(d) for y, d in workdays.items()})
+            if is_workday:
+                workdays[day.year].add(day)
+            if name:
+                names[day] = name
+    calendar = WorkCalendar({y: frozenset(d) for y, d in workdays.items()}, names)
     with _cache_lock:
         _cache[key] = (tuple(stamp), calendar, time.monotonic())
     return calendar
@@ -160,10 +231,19 @@ def declare_year(session: Session, year: int, holidays: dict[date, str], makeup_
                  actor_id: int | None = None) -> None:
     """Maintain a year by hand from the State Council's notice: weekdays work, weekends rest,
     then the listed holidays rest and the listed make-up days (调休) work."""
+    is_workday, name_of = _year_rule(year, holidays, makeup_workdays)
+    _put_year(session, year, is_workday, name_of, "manual", actor_id)
+
+
+def _year_rule(year: int, holidays: dict[date, str], makeup_workdays):
+    """Weekdays work, weekends rest, then the listed holidays rest and the make-up days (调休) work."""
     for day in list(holidays) + list(makeup_workdays):
         if day.year != year:
             raise InvalidInput(f"日期 {day} 不属于 {year} 年。")
     makeup = set(makeup_workdays)
+    clash = makeup & set(holidays)
+    if clash:
+        raise InvalidInput(f"{min(clash)} 不能既是放假日又是调休上班日。")
 
     def is_workday(day):
         if day in holidays:
@@ -175,7 +255,7 @@ def declare_year(session: Session, year: int, holidays: dict[date, str], makeup_
             return holidays[day]
         return "调休上班" if day in makeup else None
 
-    _put_year(session, year, is_workday, name_of, "manual", actor_id)
+    return is_workday, name_of
 
 
 def set_day(session: Session, day: date, is_workday: bool, name: str | None, actor_id: int | None = None) -> None:

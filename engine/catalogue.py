@@ -20,7 +20,8 @@ LABELS = {
     "subject_nature": "办理主体性质", "entrusting_unit": "委托单位", "section": "办理科室", "conditions": "受理条件",
     "charges_fee": "是否收费", "fee_basis": "收费依据", "fee_standard": "收费标准", "legal_limit": "法定期限",
     "promised_limit": "承诺期限", "limit_unit": "期限单位", "extension_limit": "可延长期限",
-    "correction_notice_limit": "补正告知期限", "place": "办理地点", "phone": "联系电话", "supervision_phone": "监督电话",
+    "correction_notice_limit": "补正告知期限", "clock_start": "期限起算",
+    "correction_stops_clock_basis": "受理后补正停止计时的依据", "correction_answer_days": "补正答复期限", "place": "办理地点", "phone": "联系电话", "supervision_phone": "监督电话",
     "online_url": "在线办理链接", "materials": "材料清单", "service_forms": "服务表格", "faq": "常见问题解答",
     "extra": "分类特有信息", "process_key": "权力运行流程图",
 }

@@ -61,8 +61,7 @@ class CalendarMissing(SunhallError):
     status = 422
 
     def __init__(self, year: int):
-        super().__init__(f"{year} 年没有工作日历数据，期限无法计算；请管理员先维护 {year} 年的节假日与调休安排。",
-                         year=year)
+        super().__init__(f"{year} 年的放假安排尚未录入，不能修改单日；请先导入国务院通知维护 {year} 年。", year=year)
         self.year = year
 
 

@@ -78,3 +78,19 @@ def register_tick(hook: TickHook) -> TickHook:
 
 def tick_hooks() -> list[TickHook]:
     return list(_tick_hooks)
+
+
+# --- recompute hooks: dates other layers keep (e.g. complaints) made definite after a year is entered ---
+
+RecomputeHook = Callable[[Session, object, bool], list]
+_recompute_hooks: list[RecomputeHook] = []
+
+
+def register_recompute(hook: RecomputeHook) -> RecomputeHook:
+    if hook not in _recompute_hooks:
+        _recompute_hooks.append(hook)
+    return hook
+
+
+def recompute_hooks() -> list[RecomputeHook]:
+    return list(_recompute_hooks)

@@ -3,7 +3,9 @@ and archiving; the same context renders the printable page."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from docxtpl import DocxTemplate
@@ -12,10 +14,23 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from engine import clock
+from engine import clock, legaltime
+from engine.calendar import load_calendar
 from engine.certificates import CERT_TYPES
-from engine.errors import InvalidInput, InvalidState
-from engine.models import Case, CaseEvent, CaseTask, Department, Item, ItemVersion, Region, User
+from engine.errors import CalendarMissing, InvalidInput, InvalidState
+from engine.models import (
+    Case,
+    CaseEvent,
+    CaseExtension,
+    CasePause,
+    CaseTask,
+    Department,
+    Item,
+    ItemVersion,
+    Region,
+    User,
+)
+from engine.service.common import step_config
 
 from .materials import materials_of
 from .models import CaseDocument, DocumentCounter
@@ -38,7 +53,16 @@ KINDS = {
     "denial_decision": Kind("不予行政许可决定书", "不许"),
     "delivery_receipt": Kind("送达回证", "送"),
     "case_file": Kind("全案卷宗", "卷"),
+    "registration_notice": Kind("准予设立登记通知书", "登"),
+    "penalty_notice": Kind("行政处罚事先告知书", "罚告"),
+    "hearing_notice": Kind("听证通知书", "听"),
+    "penalty_decision": Kind("行政处罚决定书", "罚"),
+    "extension_notice": Kind("延期告知书", "延"),
+    "special_procedure_notice": Kind("特别程序告知书", "特"),
+    "lapse_notice": Kind("视为放弃申请告知书", "弃"),
 }
+# what the period of a case counts from, as a notice says it (ItemVersion.clock_start)
+CLOCK_START_WORDS = {"acceptance": "受理", "receipt": "收到申请", "filing": "立案"}
 DEPARTMENT_ABBR = {"scjgj": "市监", "wsjkj": "卫健", "zjj": "住建", "zrzyj": "自然资源", "rsj": "人社", "zfb": "政办",
                    "xzfwzx": "政务", "jwjw": "纪监", "sfj": "司法"}
 ACTIONS = {
@@ -46,6 +70,7 @@ ACTIONS = {
     "transfer": "转办", "return": "退回", "return_to_applicant": "退回申请人", "resubmitted": "重新提交",
     "suspend": "特别程序开始", "resume": "特别程序结束", "correction": "补正告知", "correction_supplied": "补正完成",
     "reject": "不予受理", "withdraw": "撤回", "extend": "延期", "timer": "定时提醒", "document": "出具文书",
+    "extension_requested": "申请延期", "extension_refused": "不批准延期", "lapse": "视为放弃申请",
 }
 
 
@@ -82,6 +107,21 @@ def _display(spec: dict, value) -> str:
     return str(value)
 
 
+def _unit(unit: str) -> str:
+    return "日" if unit == "day" else "个工作日"
+
+
+def deadline_text(case: Case, version: ItemVersion) -> str:
+    """The deadline as a notice prints it: the date, marked 预计 with its reason when the calendar
+    lacks the year's holiday arrangement; before the period starts, how it will run."""
+    if case.deadline is not None:
+        text = _fmt_date(case.deadline)
+        provisional = getattr(case, "deadline_provisional", None)
+        return f"{text}（预计：{provisional}）" if provisional else text
+    start = CLOCK_START_WORDS.get(getattr(version, "clock_start", None) or "acceptance", "受理")
+    return f"自{start}之日起{case.limit_days or version.legal_limit}{_unit(case.limit_unit)}届满之日"
+
+
 def base_context(session: Session, case: Case) -> dict:
     version = session.get(ItemVersion, case.item_version_id)
     item = session.get(Item, case.item_id)
@@ -93,10 +133,11 @@ def base_context(session: Session, case: Case) -> dict:
         "item_code": item.code, "applicant_name": case.applicant_name, "address": case.address or "",
         "cert_label": CERT_TYPES.get(case.cert_type, case.cert_type), "cert_number": case.cert_number,
         "received_date": _fmt_date(case.received_at), "accepted_date": _fmt_date(case.accepted_at),
-        "deadline": _fmt_date(case.deadline) if case.deadline else "（期限待定）", "phone": version.phone or dept.phone or "",
+        "deadline": deadline_text(case, version), "phone": version.phone or dept.phone or "",
         "supervision_phone": version.supervision_phone, "place": version.place, "legal_basis": basis,
         "today": _fmt_date(clock.now()), "result": case.result or "办理中",
         "license_no": (case.data or {}).get("license_no") or (case.data or {}).get("permit_no") or "",
+        "subject": case.subject or version.name,
     }
 
 
@@ -117,6 +158,8 @@ def produce(session: Session, case: Case, kind: str, actor: User, out_dir: Path,
     """Fill, number and store one document of a case."""
     if kind not in KINDS:
         raise InvalidInput(f"文书类型 {kind} 不存在。")
+    if kind == "grant_decision" and session.get(ItemVersion, case.item_version_id).category == "07":
+        kind = "registration_notice"  # a registration (行政确认) is notified, not a licence decision
     context = base_context(session, case)
     context.update(_kind_context(session, case, kind, actor, extra))
     number = next_number(session, case, kind)
@@ -129,7 +172,7 @@ def produce(session: Session, case: Case, kind: str, actor: User, out_dir: Path,
     template.save(path)
     title = context.get("decision_title") or KINDS[kind].title
     doc = CaseDocument(case_id=case.id, kind=kind, number=number, title=title, stored_path=str(path),
-                       context=context, created_at=clock.now(), created_by_id=actor.id)
+                       context=context, created_at=clock.now(), created_by_id=actor.id if actor else None)
     session.add(doc)
     session.flush()
     return doc
@@ -155,7 +198,221 @@ def _kind_context(session: Session, case: Case, kind: str, actor: User, extra: d
                 "delivered": "；".join(f"{d.title} {d.number}" for d in docs if d.kind != "delivery_receipt") or "（无）"}
     if kind == "case_file":
         return case_file_context(session, case)
+    if kind == "registration_notice":
+        return {"decision_title": f"准予{session.get(ItemVersion, case.item_version_id).name}通知书"}
+    if kind in PENALTY_KINDS:
+        return PENALTY_KINDS[kind](session, case)
+    if kind == "extension_notice":
+        return extension_context(session, case)
+    if kind == "special_procedure_notice":
+        return special_procedure_context(session, case)
+    if kind == "lapse_notice":
+        return lapse_context(session, case)
     return {}
+
+
+# --- 行政处罚 (行政处罚法 2021) ------------------------------------------------------------------
+
+PENALTY_LAW = "《中华人民共和国行政处罚法》"
+PAYMENT = ("当事人应当自收到本决定书之日起十五日内，到指定的银行或者通过电子支付系统缴纳罚没款"
+           f"（{PENALTY_LAW}第六十七条第三款）；到期不缴纳罚款的，每日按罚款数额的百分之三加处罚款"
+           f"（{PENALTY_LAW}第七十二条第一款第一项）。")
+
+
+def _text(data: dict, name: str, what: str) -> str:
+    value = str(data.get(name) or "").strip()
+    if not value:
+        raise InvalidState(f"办件中没有填写“{what}”，不能出具文书。")
+    return value
+
+
+def _money(value) -> str:
+    return f"人民币{float(value):,.2f}元"
+
+
+def _completed(session: Session, case: Case, step_id: str) -> CaseTask | None:
+    return session.scalars(select(CaseTask).where(CaseTask.case_id == case.id, CaseTask.step_id == step_id,
+                                                  CaseTask.state == "completed").order_by(CaseTask.id.desc())).first()
+
+
+def _filed_date(case: Case) -> str:
+    return _fmt_date(case.accepted_at or case.received_at)
+
+
+def penalty_notice_context(session: Session, case: Case) -> dict:
+    data = case.data or {}
+    notice = _completed(session, case, "notify")
+    served = clock.local_date(notice.completed_at) if notice else clock.today()
+    try:
+        until = _fmt_date(load_calendar(session).add_workdays(served, 5))
+    except CalendarMissing:
+        until = "五个工作日届满之日"
+    return {"filed_date": _filed_date(case), "facts": _text(data, "facts", "违法事实"),
+            "evidence": _text(data, "evidence", "证据"),
+            "violated_provision": _text(data, "violated_provision", "违反的法律、法规、规章条款"),
+            "penalty_basis": _text(data, "penalty_basis", "处罚依据"),
+            "intended_penalty": _text(data, "intended_penalty", "拟作出的行政处罚"), "statement_until": until}
+
+
+def hearing_notice_context(session: Session, case: Case) -> dict:
+    data = case.data or {}
+    day = _text(data, "hearing_date", "听证日期")
+    try:
+        day = _fmt_date(date.fromisoformat(day[:10]))
+    except ValueError:
+        raise InvalidState(f"听证日期“{day}”不是有效日期。") from None
+    return {"hearing_date": day, "hearing_time": data.get("hearing_time") or "",
+            "hearing_place": _text(data, "hearing_place", "听证地点"),
+            "hearing_officer": _text(data, "hearing_officer", "听证主持人")}
+
+
+def penalty_decision_context(session: Session, case: Case) -> dict:
+    """Everything 行政处罚法 art. 59 requires of a 行政处罚决定书."""
+    data = case.data or {}
+    kinds = data.get("penalty_kind") or []
+    kinds = kinds if isinstance(kinds, list) else [kinds]
+    if not kinds:
+        raise InvalidState("办件中没有填写“处罚种类”，不能出具行政处罚决定书。")
+    penalties = []
+    for k in kinds:
+        if k == "罚款":
+            penalties.append(f"罚款{_money(_text(data, 'fine_amount', '罚款金额'))}")
+        elif k == "没收违法所得":
+            penalties.append(f"没收违法所得{_money(_text(data, 'confiscated_amount', '没收违法所得金额'))}")
+        else:
+            penalties.append(str(k))
+    notice = _completed(session, case, "notify")
+    statement = _completed(session, case, "statement")
+    answer = (statement.form_data or {}) if statement else {}
+    review = str(data.get("defence_review") or "").strip()
+    if _completed(session, case, "hearing") is not None:
+        said = "当事人要求举行听证，本机关依法举行了听证。"
+    elif answer.get("waived"):
+        said = "当事人书面明确放弃陈述、申辩和要求听证的权利。"
+    elif str(answer.get("defence_statement") or "").strip():
+        said = f"当事人在法定期限内提出了陈述、申辩：{answer['defence_statement'].strip()}。"
+    else:
+        said = "当事人在法定期限内未提出陈述、申辩，也未要求听证。"
+    if review:
+        said += f"经复核，{review}"
+    return {"filed_date": _filed_date(case), "notified_date": _fmt_date(notice.completed_at) if notice else "（未告知）",
+            "statement": said, "facts": _text(data, "facts", "违法事实"), "evidence": _text(data, "evidence", "证据"),
+            "violated_provision": _text(data, "violated_provision", "违反的法律、法规、规章条款"),
+            "penalty_basis": _text(data, "penalty_basis", "处罚依据"), "severity": data.get("severity") or "",
+            "penalties": penalties, "performance": str(data.get("performance") or "").strip() or PAYMENT}
+
+
+PENALTY_KINDS = {"penalty_notice": penalty_notice_context, "hearing_notice": hearing_notice_context,
+                 "penalty_decision": penalty_decision_context}
+
+
+# --- 延期, 特别程序, 视为放弃申请 (行政许可法 arts. 42, 45; 政府信息公开条例 arts. 30, 33) ------------
+
+def _day(value) -> date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def _case_phrase(case: Case, version: ItemVersion) -> str:
+    if version.category == "02":
+        return f"涉嫌违法一案（{case.subject or version.name}）"
+    return f"于{_fmt_date(case.received_at)}提出的{version.name}申请"
+
+
+EXTENSION_BASIS = {
+    "01": "《中华人民共和国行政许可法》第四十二条第一款",
+    "02": "《中华人民共和国行政处罚法》第六十条、《市场监督管理行政处罚程序规定》第六十四条",
+    "20": "《中华人民共和国政府信息公开条例》第三十三条第二款",
+}
+
+
+def extension_context(session: Session, case: Case) -> dict:
+    """From the latest approved 延期 (the approver's decision), else the latest "extend" event."""
+    version = session.get(ItemVersion, case.item_version_id)
+    ext = session.scalars(select(CaseExtension).where(CaseExtension.case_id == case.id, CaseExtension.state == "approved")
+                          .order_by(CaseExtension.decided_at.desc(), CaseExtension.id.desc())).first()
+    if ext is not None:
+        approver = ext.approver.name if ext.approver else ""
+        days, reason, before, after = ext.days, ext.reason, ext.deadline_before, ext.deadline_after
+        collective, decided = ext.collective, ext.decided_at
+    else:
+        event = _last_event(session, case, "extend")
+        if event is None:
+            raise InvalidState("此办件没有经批准的延期，无法出具延期告知书。")
+        d = event.detail or {}
+        approver, days, reason = d.get("approver", ""), d.get("days"), d.get("reason") or event.reason
+        before, after, collective, decided = _day(d.get("from")), _day(d.get("to")), bool(d.get("collective")), event.at
+    after_text = _fmt_date(after) if after else "（未能计算）"
+    provisional = getattr(case, "deadline_provisional", None)
+    if after and provisional and after == case.deadline:
+        after_text += f"（预计：{provisional}）"
+    who = "本机关负责人集体讨论决定" if collective else f"本机关负责人{approver}批准"
+    return {"case_phrase": _case_phrase(case, version), "reason": str(reason or "").rstrip("。"), "days": days,
+            "unit": _unit(case.limit_unit), "deadline_before": _fmt_date(before) if before else "（未能计算）",
+            "deadline_after": after_text, "approver": approver, "approval": f"{who}（{_fmt_date(decided)}）",
+            "basis": EXTENSION_BASIS.get(version.category, "有关法律、法规的规定")}
+
+
+def special_procedure_context(session: Session, case: Case) -> dict:
+    """From the case's latest special-procedure pause (行政许可法 art. 45: the applicant is told in
+    writing how long it takes; the time is not counted)."""
+    version = session.get(ItemVersion, case.item_version_id)
+    pause = session.scalars(select(CasePause).where(CasePause.case_id == case.id, CasePause.kind == "special")
+                            .order_by(CasePause.id.desc())).first()
+    if pause is None:
+        raise InvalidState("此办件没有特别程序记录，无法出具特别程序告知书。")
+    event = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.action == "suspend",
+                                                    CaseEvent.at >= pause.started_at)
+                            .order_by(CaseEvent.seq.desc())).first()
+    procedure = ((event.detail or {}).get("procedure") if event else None) or ""
+    reason = pause.reason or ""
+    if procedure and reason.startswith(f"{procedure}："):
+        reason = reason[len(procedure) + 1:]
+    if not procedure:  # a step of the flow that is itself a special procedure, e.g. 卫生检测
+        try:
+            procedure = step_config(session, case, pause.step_id).special_procedure or ""
+        except (KeyError, AttributeError):
+            procedure = ""
+        reason = f"办理中需要{procedure or '特别程序'}"
+    procedure = procedure or "特别程序"
+    if pause.expected_days:
+        expected = f"{procedure}预计需要{pause.expected_days}{_unit(case.limit_unit)}。"
+    else:
+        expected = f"{procedure}所需时间以实际进行的时间为准，本机关将在{procedure}结束后及时告知。"
+    basis = ("《中华人民共和国行政许可法》第四十五条" if version.category == "01" else
+             "《市场监督管理行政处罚程序规定》第六十四条" if version.category == "02" else "有关法律、法规的规定")
+    return {"case_phrase": _case_phrase(case, version), "reason": reason.rstrip("。"), "procedure": procedure,
+            "started_date": _fmt_date(pause.started_at), "expected": expected, "basis": basis,
+            "expected_days": pause.expected_days}
+
+
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def lapse_context(session: Session, case: Case) -> dict:
+    """From the latest "lapse" event: an unanswered 补正 ended the case as 视为放弃申请."""
+    event = _last_event(session, case, "lapse")
+    if event is None:
+        raise InvalidState("此办件没有逾期未补正的记录，无法出具视为放弃申请告知书。")
+    pause = session.scalars(select(CasePause).where(CasePause.case_id == case.id, CasePause.kind == "correction")
+                            .order_by(CasePause.id.desc())).first()
+    answer_by = _day((event.detail or {}).get("answer_by")) or (pause.due_date if pause else None)
+    return {"correction_date": _fmt_date(pause.started_at) if pause else "",
+            "missing": "、".join(pause.missing_materials or []) if pause else "",
+            "answer_by": _fmt_date(answer_by) if answer_by else "（未设定）",
+            "reason": ISO_DAY.sub(lambda m: _fmt_date(date.fromisoformat(m.group(0))), event.reason or "视为放弃申请。"),
+            "lapsed_date": _fmt_date(event.at)}
+
+
+def _last_event(session: Session, case: Case, action: str) -> CaseEvent | None:
+    return session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.action == action)
+                           .order_by(CaseEvent.seq.desc())).first()
 
 
 def _last_reason_detail(session: Session, case: Case, action: str, key: str):
@@ -203,6 +460,8 @@ def case_file_context(session: Session, case: Case) -> dict:
     documents = [{"title": d.title, "number": d.number} for d in documents_of(session, case.id) if d.kind != "case_file"]
     form_fields = [{"label": spec["label"], "value": _display(spec, (case.data or {}).get(name))}
                    for name, spec in specs.items() if sf.access.get(name) != "hidden"]
+    explained = legaltime.explain(session, load_calendar(session), case)
+    deadline_lines = explained.lines() if explained else ["办理期限尚未开始计算（尚未受理或立案）。"]
     return {"steps": steps, "events": events, "materials": materials, "documents": documents,
-            "form_fields": form_fields, "received_at": _fmt_time(case.received_at),
+            "form_fields": form_fields, "deadline_lines": deadline_lines, "received_at": _fmt_time(case.received_at),
             "accepted_at": _fmt_time(case.accepted_at), "finished_at": _fmt_time(case.finished_at)}

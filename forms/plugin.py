@@ -1,15 +1,18 @@
 """What the forms layer plugs into the engine: deployment checks (the form a step names exists
-and has the fields the step sets) and the acceptance checkpoint (no 受理 while required materials
-are missing)."""
+and has the fields the step sets), the acceptance checkpoint (no 受理 while required materials
+are missing) and the documents the law requires when the transition happens (延期告知书,
+特别程序告知书, 视为放弃申请告知书, and the 行政处罚 documents of the steps that produce them)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from engine import listeners
 from engine.bpmn import Problem, SunhallUserTask
-from engine.errors import CheckpointViolation, NotFound
-from engine.service.common import step_config
+from engine.errors import CheckpointViolation, InvalidState, NotFound
+from engine.service.common import settings_of, step_config
 
-from . import materials
+from . import documents, materials
 from .registry import get_form
 
 
@@ -44,6 +47,37 @@ def materials_complete_before_acceptance(transition: listeners.Transition) -> No
                                   missing=lacking)
 
 
+# the written notice the law requires when the case's clock changes this way
+NOTICE_ON = {"extend": "extension_notice",  # 行政许可法 art. 42: the applicant is told the reason
+             "suspend": "special_procedure_notice",  # art. 45: told in writing how long it takes
+             "lapse": "lapse_notice"}  # 政府信息公开条例 art. 30: 视为放弃申请
+# documents a step produces on completion when the flow chart names them (sunhall:documents)
+ON_COMPLETION = {documents.KINDS[k].title: k for k in ("penalty_notice", "hearing_notice", "penalty_decision")}
+
+
+def documents_dir(session) -> Path:
+    return Path(settings_of(session).instance_dir) / "documents"
+
+
+def notices_on_transition(transition: listeners.Transition) -> None:
+    """Produce, in the command's own transaction, the document the transition calls for."""
+    kinds = []
+    if transition.action in NOTICE_ON:
+        kinds.append(NOTICE_ON[transition.action])
+    elif transition.action == "complete" and transition.task is not None and transition.task.approved is not False:
+        step = step_config(transition.session, transition.case, transition.task.step_id)
+        kinds = [ON_COMPLETION[title] for title in (step.documents or []) if title in ON_COMPLETION]
+    for kind in kinds:
+        try:
+            documents.produce(transition.session, transition.case, kind, transition.actor,
+                              documents_dir(transition.session))
+        except InvalidState:
+            if kind in NOTICE_ON.values():
+                raise  # the notice the law requires must not be silently missing
+            # a step's document whose data are incomplete is produced later by hand, with the message
+
+
 def install() -> None:
     listeners.register_definition_check(check_definition)
     listeners.register(materials_complete_before_acceptance)
+    listeners.register(notices_on_transition)

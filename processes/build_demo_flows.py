@@ -90,9 +90,13 @@ def build(process_id, name, nodes, flows, timers=()):
         shapes.append(f'      <bpmndi:BPMNShape id="{n["id"]}_di" bpmnElement="{n["id"]}"{marker}>'
                       f'<dc:Bounds x="{x}" y="{y}" width="{w}" height="{h}"/></bpmndi:BPMNShape>')
     for t in timers:
+        # a reminder runs beside its step (cancelActivity="false"); a waiting period's end interrupts it
+        cancel = "true" if t.get("interrupting") else "false"
+        when = (f'<bpmn:timeDate xsi:type="bpmn:tFormalExpression">{escape(t["date"])}</bpmn:timeDate>' if t.get("date")
+                else f'<bpmn:timeDuration>{t["duration"]}</bpmn:timeDuration>')
         body.append(f'    <bpmn:boundaryEvent id="{t["id"]}" name="{escape(t["name"])}" attachedToRef="{t["on"]}" '
-                    f'cancelActivity="false">\n      <bpmn:timerEventDefinition><bpmn:timeDuration>{t["duration"]}'
-                    f'</bpmn:timeDuration></bpmn:timerEventDefinition>\n    </bpmn:boundaryEvent>')
+                    f'cancelActivity="{cancel}">\n      <bpmn:timerEventDefinition>{when}'
+                    f'</bpmn:timerEventDefinition>\n    </bpmn:boundaryEvent>')
         x, y, w, h = _bounds(by_id[t["on"]])
         by_id[t["id"]] = dict(kind="start", id=t["id"], col=by_id[t["on"]]["col"], row=by_id[t["on"]]["row"])
         shapes.append(f'      <bpmndi:BPMNShape id="{t["id"]}_di" bpmnElement="{t["id"]}">'
@@ -182,10 +186,14 @@ FORMS = {
     }),
     "administrative_penalty_general": ("administrative_penalty", {
         "file": {_W: ["party_name", "party_certificate", "case_source", "facts"]},
-        "investigate": {_W: ["facts", "evidence"]},
-        "legal_review": {_W: ["legal_opinion"]},
-        "notify": {_W: ["hearing_requested"]},
-        "decide": {_W: ["severity", "penalty_kind", "fine_amount", "confiscated_amount"]},
+        "investigate": {_W: ["facts", "evidence", "goods_value", "illegal_income"]},
+        "legal_review": {_W: ["legal_opinion", "violated_provision", "penalty_basis"]},
+        "notify": {_W: ["intended_penalty", "violated_provision", "penalty_basis"]},
+        "statement": {_W: ["statement_received_on", "defence_statement", "waived", "hearing_requested"]},
+        "hearing_notice": {_W: ["hearing_date", "hearing_place", "hearing_officer"]},
+        "hearing": {_W: ["hearing_record"]},
+        "decide": {_W: ["defence_review", "severity", "penalty_kind", "fine_amount", "confiscated_amount",
+                        "performance"]},
         "deliver": {_W: ["delivered_on"]},
         "execute": {_W: ["execution"]},
     }),
@@ -209,7 +217,7 @@ FLOWS["individual_business_registration"] = ("个体工商户设立登记", [
     start(),
     user("receive", "收件审查", 1, 0, "window", 0, stage="accept", docs=["受理通知书"]),
     xor("gw_complete", "材料齐全、符合法定形式？", 2, 0, default="to_register"),
-    user("register", "核准登记并发照", 3, 0, "window", 0, stage="decide", docs=["营业执照"]),
+    user("register", "核准登记并发照", 3, 0, "window", 0, stage="decide", docs=["准予个体工商户设立登记通知书", "营业执照"]),
     end("end_registered", "准予登记", 4, 0),
     end("end_refused", "不予登记", 3, 1),
 ], [("start", "receive"), ("receive", "gw_complete"),
@@ -276,24 +284,41 @@ FLOWS["construction_permit"] = ("建筑工程施工许可证核发", [
     ("decide", "gw_grant"), ("gw_grant", "deliver_denial", "approved == False", "to_deny", "否"),
     ("gw_grant", "issue", None, "to_issue", "是"), ("issue", "end_granted"), ("deliver_denial", "end_denied")])
 
+# 行政处罚一般程序 (行政处罚法 2021). After 事先告知 (arts. 44-45) the party has five days to state a
+# defence or ask for a hearing (art. 63); art. 85: those days are 工作日, statutory holidays excluded.
+# The registration step waits for the party's answer; its interrupting timer ends the wait at the
+# end of the fifth working day after the notice (the day of notice not counted). A hearing is
+# noticed at least seven working days ahead (art. 64(二)); its time does not count against the
+# 90 days from 立案 (art. 60; 市场监督管理行政处罚程序规定 art. 64). No decision before the party was
+# heard (art. 62): checkpoint A041 refuses it, A042 refuses a hearing noticed too late.
+STATEMENT_PERIOD_END = '(add_workdays(today(), 5) + timedelta(days=1)).isoformat() + "T00:00:00+08:00"'
+
 FLOWS["administrative_penalty_general"] = ("行政处罚一般程序", [
     start(),
     user("file", "立案", 1, 0, "approve", 7, stage="accept", docs=["立案审批表"]),
     user("investigate", "调查取证", 2, 0, "handle", 60, unit="day", docs=["现场检查笔录", "询问笔录"],
          risk=("选择性执法", "执法风险", "两名执法人员共同调查、全程记录")),
     user("legal_review", "法制审核", 3, 0, "legal", 5),
-    user("notify", "告知陈述申辩和听证权利", 4, 0, "handle", 3, docs=["行政处罚事先告知书"]),
-    xor("gw_hearing", "当事人申请听证？", 5, 0, default="to_decide"),
-    user("hearing", "听证", 6, 1, "handle", 15, special="听证", docs=["听证笔录"]),
-    user("decide", "处罚决定", 7, 0, "approve", 5, stage="decide", docs=["行政处罚决定书"],
+    user("notify", "事先告知（送达行政处罚事先告知书）", 4, 0, "handle", 3, docs=["行政处罚事先告知书", "送达回证"]),
+    user("statement", "当事人陈述申辩/听证申请登记", 5, 0, "handle", 5),
+    xor("gw_hearing", "当事人申请听证？", 6, 0, default="to_decide"),
+    user("hearing_notice", "听证通知", 7, 1, "handle", 3, special="听证", docs=["听证通知书", "送达回证"]),
+    user("hearing", "听证", 8, 1, "handle", 15, special="听证", docs=["听证笔录"],
+         risk=("听证走过场", "执法风险", "非本案调查人员主持，全程记录，当事人可以申请回避")),
+    script("statement_expired", "陈述申辩期满未提出", 7, 2,
+           "statement_period_expired = True"),
+    user("decide", "处罚决定", 9, 0, "approve", 5, stage="decide", docs=["行政处罚决定书"],
          risk=("滥用裁量权", "廉政风险", "对照裁量基准，超出范围须说明理由并集体讨论")),
-    user("deliver", "送达", 8, 0, "handle", 7, stage="deliver", docs=["送达回证"]),
-    user("execute", "执行", 9, 0, "handle", 15),
-    end("end_executed", "执行完毕", 10, 0),
+    user("deliver", "送达", 10, 0, "handle", 7, stage="deliver", docs=["送达回证"]),
+    user("execute", "执行", 11, 0, "handle", 15),
+    end("end_executed", "执行完毕", 12, 0),
 ], [("start", "file"), ("file", "investigate"), ("investigate", "legal_review"), ("legal_review", "notify"),
-    ("notify", "gw_hearing"), ("gw_hearing", "hearing", "hearing_requested == True", "to_hearing", "申请听证"),
-    ("gw_hearing", "decide", None, "to_decide", "未申请"), ("hearing", "decide"), ("decide", "deliver"),
-    ("deliver", "execute"), ("execute", "end_executed")])
+    ("notify", "statement"), ("statement", "gw_hearing"),
+    ("gw_hearing", "hearing_notice", "hearing_requested == True", "to_hearing", "申请听证"),
+    ("gw_hearing", "decide", None, "to_decide", "未申请听证"), ("hearing_notice", "hearing"), ("hearing", "decide"),
+    ("statement_timer", "statement_expired"), ("statement_expired", "decide"),
+    ("decide", "deliver"), ("deliver", "execute"), ("execute", "end_executed")],
+    [dict(id="statement_timer", name="告知后满5个工作日", on="statement", date=STATEMENT_PERIOD_END, interrupting=True)])
 
 FLOWS["government_information_request"] = ("政府信息公开申请", [
     start(),

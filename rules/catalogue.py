@@ -18,6 +18,15 @@ DEFAULT_RULES = [
          description="办件尚未受理就作出决定（事后登记），拒绝该操作。", params={}),
     dict(code="A005", type="late_registration", name="事后登记", level="warning",
          description="办件登记时间晚于事件发生日期超过 N 个工作日（数据项 event_date）。", params={"days": 10}),
+    dict(code="A041", type="statement_period", name="未听取陈述申辩先作处罚决定", level="alarm", blocking=True,
+         description="《中华人民共和国行政处罚法》第六十二条：事先告知后，当事人陈述、申辩和要求听证的期限"
+                     "（告知后五日内，第六十三条；第八十五条：工作日，不含法定节假日）届满前，除当事人已陈述申辩、"
+                     "要求听证或者书面放弃外，不得作出行政处罚决定；当事人要求听证的，听证结束前不得作出决定。拒绝该操作。",
+         params={"notice_step": "notify", "statement_step": "statement", "hearing_step": "hearing", "days": 5}),
+    dict(code="A042", type="hearing_notice", name="听证通知不足七个工作日", level="alarm", blocking=True,
+         description="《中华人民共和国行政处罚法》第六十四条第二项、第八十五条：听证日期距通知之日不足七个工作日的，"
+                     "拒绝办结听证通知；听证日期未到的，拒绝办结听证环节。",
+         params={"notice_step": "hearing_notice", "hearing_step": "hearing", "field": "hearing_date", "days": 7}),
     dict(code="A015", type="backdated", name="时间倒填", level="alarm",
          description="填写的日期晚于当前日期，或早于收件日期（送达日期等）。", params={"fields": ["delivered_on"]}),
     # content (内容完整)

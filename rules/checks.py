@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 from engine import clock
 from engine.calendar import load_calendar
 from engine.errors import CalendarMissing
-from engine.models import CaseEvent, User
+from engine.models import CaseEvent, CaseTask, User
+from engine.service.common import specs_for
 
 from .context import Context, Finding
 
@@ -137,5 +138,101 @@ def check_risk_point(c: Context):
                           tags=["non_blocking"])
 
 
+def _cn(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+PENALTY_LAW = "《中华人民共和国行政处罚法》"
+
+
+def check_statement_period(c: Context):
+    """行政处罚法 art. 62: no penalty decision before the party was told (art. 44) and heard (art. 45):
+    the five working days to state a defence or ask for a hearing (arts. 63, 85) must have run out
+    unless the party answered or waived in writing; a requested hearing must have been held."""
+    if c.t.action != "complete" or c.step is None or c.step.stage != "decide":
+        return
+    rules = list(c.rules("statement_period"))
+    if not rules:
+        return
+    steps = specs_for(c.session, c.case.definition_id)[0].task_specs
+    for rule in rules:
+        p = rule.params
+        notice_step, statement_step = p.get("notice_step", "notify"), p.get("statement_step", "statement")
+        hearing_step, days = p.get("hearing_step", "hearing"), int(p.get("days", 5))
+        if notice_step not in steps:
+            continue  # a flow without 事先告知 (e.g. 简易程序) is not this rule's
+        rows = list(c.session.scalars(select(CaseTask).where(
+            CaseTask.case_id == c.case.id, CaseTask.state == "completed",
+            CaseTask.step_id.in_((notice_step, statement_step, hearing_step))).order_by(CaseTask.id)))
+        notices = [t for t in rows if t.step_id == notice_step]
+        if not notices:
+            yield Finding(rule, f"依照{PENALTY_LAW}第六十二条，行政机关在作出行政处罚决定之前，未依照第四十四条向当事人告知"
+                                "拟作出的行政处罚内容及事实、理由、依据和当事人依法享有的陈述、申辩、要求听证等权利的，"
+                                "不得作出行政处罚决定。请先办理事先告知。", c.t.task)
+            continue
+        notice = notices[-1]
+        after = [t for t in rows if t.id > notice.id]
+        answers = [t.form_data or {} for t in after if t.step_id == statement_step]
+        answered = any(a.get("waived") or a.get("hearing_requested") or str(a.get("defence_statement") or "").strip()
+                       for a in answers)
+        notified_on = clock.local_date(notice.completed_at)
+        if not answered:
+            try:
+                ends = load_calendar(c.session).add_workdays(notified_on, days)
+            except CalendarMissing:
+                ends = None
+            if ends is None or clock.today() <= ends:
+                until = f"至{_cn(ends)}届满" if ends else "尚未届满"
+                yield Finding(rule, f"依照{PENALTY_LAW}第六十二条，行政机关拒绝听取当事人的陈述、申辩的，不得作出行政处罚决定。"
+                                    f"事先告知书于{_cn(notified_on)}送达，当事人陈述、申辩和要求听证的期限{until}"
+                                    f"（第四十五条、第六十三条：告知后{days}日内；第八十五条：指工作日，不含法定节假日）；"
+                                    "当事人尚未陈述申辩、要求听证或者书面放弃，期限届满前不能作出处罚决定。", c.t.task)
+                continue
+        requested = any(a.get("hearing_requested") is True for a in answers) or (
+            not answers and statement_step not in steps and c.data.get("hearing_requested") is True)
+        held = any(t.step_id == hearing_step for t in after)
+        if requested and not held and hearing_step in steps:
+            yield Finding(rule, f"依照{PENALTY_LAW}第六十二条、第六十三条，当事人已要求听证，听证结束前不得作出行政处罚决定。"
+                                "请先组织听证。", c.t.task)
+
+
+def check_hearing_notice(c: Context):
+    """行政处罚法 art. 64(二): the party is told the hearing's time and place seven days ahead; art. 85:
+    working days. A hearing step is not done before its noticed date."""
+    if c.t.action != "complete" or c.t.task is None:
+        return
+    for rule in c.rules("hearing_notice"):
+        p = rule.params
+        field, days = p.get("field", "hearing_date"), int(p.get("days", 7))
+        notice_step, hearing_step = p.get("notice_step", "hearing_notice"), p.get("hearing_step", "hearing")
+        if c.t.task.step_id not in (notice_step, hearing_step):
+            continue
+        value = c.t.data.get(field) if c.t.task.step_id == notice_step else c.data.get(field)
+        if not value:
+            if c.t.task.step_id == notice_step:
+                yield Finding(rule, "请填写听证日期：听证通知书须载明举行听证的时间、地点"
+                                    f"（{PENALTY_LAW}第六十四条第二项）。", c.t.task)
+            continue
+        try:
+            day = date.fromisoformat(str(value)[:10])
+        except ValueError:
+            yield Finding(rule, f"听证日期“{value}”不是有效日期。", c.t.task)
+            continue
+        today = clock.today()
+        if c.t.task.step_id == hearing_step:
+            if day > today:
+                yield Finding(rule, f"听证通知确定的听证日期是{_cn(day)}，听证尚未举行，不能办结听证环节。", c.t.task)
+            continue
+        try:
+            earliest = load_calendar(c.session).add_workdays(today, days)
+        except CalendarMissing:
+            continue
+        if day < earliest:
+            yield Finding(rule, f"依照{PENALTY_LAW}第六十四条第二项，行政机关应当在举行听证的七日前通知当事人听证的时间、地点；"
+                                f"依照第八十五条，“七日”指工作日，不含法定节假日。今天（{_cn(today)}）发出通知，"
+                                f"听证最早可以安排在{_cn(earliest)}，所填听证日期{_cn(day)}不足{days}个工作日。", c.t.task)
+
+
 CHECKS = [check_decision_before_acceptance, check_late_registration, check_backdated, check_required_fields, check_fee,
-          check_discretion, check_returned_many, check_refusal, check_suspended_item, check_risk_point]
+          check_discretion, check_returned_many, check_refusal, check_suspended_item, check_risk_point,
+          check_statement_period, check_hearing_notice]

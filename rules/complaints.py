@@ -7,9 +7,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine import clock
-from engine.calendar import load_calendar
-from engine.errors import CalendarMissing, InvalidInput, InvalidState, NotFound
+from engine.calendar import load_calendar, provisional_text
+from engine.errors import InvalidInput, InvalidState, NotFound
 from engine.models import Case, Department, User
+from engine.service.deadlines import Move
 
 from .models import Complaint
 from .service import require_supervisor
@@ -18,11 +19,33 @@ CHANNELS = {"phone": "电话", "window": "窗口", "online": "网上"}
 STATES = {"received": "待受理", "accepted": "处理中", "not_accepted": "不予受理", "answered": "已答复"}
 
 
-def _due(session: Session, days: int):
-    try:
-        return load_calendar(session).add_workdays(clock.today(), days)
-    except CalendarMissing:
-        return None
+ACCEPT_DAYS, HANDLE_DAYS, EXTENDED_DAYS = 5, 15, 30  # 在线解答管理办法 art. 7–8
+
+
+def set_dues(complaint: Complaint, calendar) -> None:
+    """Accept within 5 working days of receipt, handle within 15 (30 when extended); 预计 while a
+    year they run into is not entered."""
+    received = clock.local_date(complaint.received_at)
+    complaint.accept_due = calendar.add_workdays(received, ACCEPT_DAYS)
+    complaint.handle_due = calendar.add_workdays(received, EXTENDED_DAYS if complaint.extended else HANDLE_DAYS)
+    years = calendar.provisional_years(received, complaint.handle_due)
+    complaint.due_provisional = provisional_text(years) if years else None
+
+
+def recompute(session: Session, calendar, dry_run: bool) -> list[Move]:
+    """After a year is entered: make the open complaints' provisional due dates definite."""
+    moves = []
+    for c in session.scalars(select(Complaint).where(Complaint.due_provisional.is_not(None),
+                                                     Complaint.state.in_(("received", "accepted")))):
+        before = (c.accept_due, c.handle_due)
+        probe = Complaint(received_at=c.received_at, extended=c.extended)
+        set_dues(probe, calendar)
+        for what, old, new in (("投诉受理期限", before[0], probe.accept_due), ("投诉处理期限", before[1], probe.handle_due)):
+            if old != new:
+                moves.append(Move(c.case_id, c.number, what, old, new))
+        if not dry_run:
+            c.accept_due, c.handle_due, c.due_provisional = probe.accept_due, probe.handle_due, probe.due_provisional
+    return moves
 
 
 def receive(session: Session, actor: User, *, channel: str, complainant: str, contact: str, content: str,
@@ -45,8 +68,8 @@ def receive(session: Session, actor: User, *, channel: str, complainant: str, co
     count = session.scalar(select(func.count()).select_from(Complaint)) + 1
     complaint = Complaint(number=f"TS{clock.today():%Y%m%d}{count:04d}", channel=channel, complainant=complainant.strip(),
                           contact=contact.strip(), case_id=case.id if case else None, department_id=department_id,
-                          content=content.strip(), state="received", received_at=clock.now(),
-                          accept_due=_due(session, 5), handle_due=_due(session, 15))
+                          content=content.strip(), state="received", received_at=clock.now())
+    set_dues(complaint, load_calendar(session))
     session.add(complaint)
     session.flush()
     return complaint
@@ -85,11 +108,8 @@ def extend(session: Session, complaint_id: int, actor: User, approver_id: int) -
         raise InvalidInput("延期须由另一名负责人批准。", field="approver")
     if c.extended:
         raise InvalidState("投诉处理期限已经延长过一次。")
-    try:
-        c.handle_due = load_calendar(session).add_workdays(clock.local_date(c.received_at), 30)
-    except CalendarMissing as exc:
-        raise InvalidState(exc.message) from None
     c.extended = True
+    set_dues(c, load_calendar(session))
     return c
 
 

@@ -28,7 +28,7 @@ def on_transition(t: Transition) -> None:
     # A finished step's watches stay until they fall due: the tick skips a step that is no longer
     # ready and sweeps its reminders (one round trip less per transition).
     b = t.before
-    clock_changed = (not b or b.get("state") != c.case.state or b.get("pause") != c.case.pause_kind
+    clock_changed = (not b or t.action == "recompute_deadlines" or b.get("state") != c.case.state or b.get("pause") != c.case.pause_kind
                      or b.get("deadline") != c.case.deadline)
     if clock_changed:
         plan_watches(t.session, c.case)

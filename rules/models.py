@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.models import Base, JSONType, UTCDateTime
@@ -83,6 +83,7 @@ class Watch(Base):
     task_id: Mapped[int | None] = mapped_column(ForeignKey("case_task.id", ondelete="CASCADE"), index=True)
     rule_code: Mapped[str] = mapped_column(String(10))
     fire_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    provisional: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # built on a 预计 date
 
 
 class Complaint(Base):
@@ -101,6 +102,7 @@ class Complaint(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     accept_due: Mapped[date | None] = mapped_column(Date)
     handle_due: Mapped[date | None] = mapped_column(Date)
+    due_provisional: Mapped[str | None] = mapped_column(String(200))  # why accept_due/handle_due are 预计
     extended: Mapped[bool] = mapped_column(Boolean, default=False)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     not_accepted_reason: Mapped[str | None] = mapped_column(Text)

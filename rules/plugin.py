@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from engine import listeners
 
+from . import complaints
 from .evaluate import on_transition
 from .service import close_orders_on_finish
 from .ticks import fire_due
@@ -13,3 +14,4 @@ def install() -> None:
     listeners.register(on_transition)
     listeners.register(close_orders_on_finish)
     listeners.register_tick(fire_due)
+    listeners.register_recompute(complaints.recompute)

@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session
 
 from engine import clock
 from engine.calendar import load_calendar
-from engine.errors import CalendarMissing
 from engine.models import Case, CaseEvent, CasePause, CaseTask, Department, Post, User
 from forms.service import step_form
 
@@ -37,10 +36,7 @@ def replay(session: Session, case: Case) -> dict:
     lines = []
     for t in session.scalars(select(CaseTask).where(CaseTask.case_id == case.id).order_by(CaseTask.created_at, CaseTask.id)):
         end = clock.local_date(t.completed_at) if t.completed_at else clock.today()
-        try:
-            used = calendar.workdays_between(clock.local_date(t.created_at), end)
-        except CalendarMissing:
-            used = None
+        used = calendar.workdays_between(clock.local_date(t.created_at), end)
         late = t.due_date is not None and end > t.due_date
         shown = []
         if form is not None:

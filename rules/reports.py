@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from engine import clock
 from engine.calendar import load_calendar
-from engine.errors import CalendarMissing, InvalidInput
+from engine.errors import InvalidInput
 from engine.models import Case, CaseEvent, CaseTask, Department, Item, Post
 
 from .models import LEVELS, Alert, Complaint
@@ -131,10 +131,7 @@ def performance_by_department(session: Session, start: date, end: date) -> list[
             else:
                 row.overdue += 1
             if c.accepted_at is not None:
-                try:
-                    row.days.append(max(0, calendar.workdays_between(clock.local_date(c.accepted_at), done) - c.paused_days))
-                except CalendarMissing:
-                    pass
+                row.days.append(max(0, calendar.workdays_between(clock.local_date(c.accepted_at), done) - c.paused_days))
             if c.result and (c.result.startswith("准予") or c.result.startswith("不予")):
                 row.decided += 1
                 row.denied += c.result.startswith("不予")
@@ -172,10 +169,7 @@ def performance_by_step(session: Session, start: date, end: date, by: str = "ste
             row.early += task.due_date is not None and done < task.due_date
         else:
             row.overdue += 1
-        try:
-            row.days.append(calendar.workdays_between(clock.local_date(task.created_at), done))
-        except CalendarMissing:
-            pass
+        row.days.append(calendar.workdays_between(clock.local_date(task.created_at), done))
         if task.approved is not None:
             row.decided += 1
             row.denied += task.approved is False

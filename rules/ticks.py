@@ -3,37 +3,129 @@ range on ``fire_at``), so a tick costs what is due, not what is open."""
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from engine import clock
+from engine import clock, incidents
 from engine.calendar import load_calendar
 from engine.db import Database
 from engine.models import Case, CaseEvent, CaseTask, Item, ItemVersion, SchedulerLease
 
 from .context import active_rules
-from .models import Alert, Watch
+from .models import Alert, Rule, Watch
 from .watches import resolve_done_reminders
 
 CLOSES = {"step_overdue": ("step_warning", "reminder"), "case_overdue": ("case_warning",)}
 BATCH = 500
+log = logging.getLogger(__name__)
+PROVISIONAL_TAG = "预计期限"
+PROVISIONAL_NOTE = "（期限为预计日期）"
+_DUE = select(Watch.id, Watch.case_id, Watch.task_id, Watch.rule_code, Watch.provisional)
+
+
+def watch_key(rule_code: str, case_id: int, task_id: int | None) -> str:
+    return f"watch:{rule_code}:case:{case_id}" + (f":task:{task_id}" if task_id else "")
 
 
 def fire_due(db: Database) -> int:
     """Fire every due watch, a batch per transaction: the batch's cases, steps and open alerts are
-    read in three queries, the new alerts written in one statement and the watches deleted in one."""
+    read in three queries, the new alerts written in one statement and the watches deleted in one.
+
+    A batch that raises is rolled back and done again one watch per transaction: a watch that
+    fails is an incident and stays in place (the next tick retries it, this one skips it), every
+    other watch fires."""
     fired = 0
+    failed: set[int] = set()  # watches that failed in this tick
+    open_keys = None
     while True:
-        with db.transaction() as session:
-            now = clock.now()
-            due = session.execute(select(Watch.id, Watch.case_id, Watch.task_id, Watch.rule_code)
-                                  .where(Watch.fire_at <= now).order_by(Watch.fire_at).limit(BATCH)).all()
+        due = None
+        try:
+            with db.transaction() as session:
+                if open_keys is None:  # read once, in the first batch's transaction
+                    open_keys = incidents.open_keys(session, "watch")
+                now = clock.now()
+                query = _DUE.where(Watch.fire_at <= now)
+                if failed:
+                    query = query.where(Watch.id.not_in(failed))
+                due = session.execute(query.order_by(Watch.fire_at).limit(BATCH)).all()
+                if not due:
+                    resolve_done_reminders(session)
+                    _resolve_gone(session, open_keys)
+                    return fired + check_volume_monthly(session)
+                fired += _fire_batch(session, due, now)
+        except Exception:
             if not due:
-                resolve_done_reminders(session)
-                return fired + check_volume_monthly(session)
-            fired += _fire_batch(session, due, now)
+                raise
+            retry = True
+        else:
+            retry = False
+        if retry:  # outside the handler, so that each watch's own error is logged on its own
+            fired += _fire_one_by_one(db, due, now, failed, open_keys)
+        elif open_keys:  # normally empty: the fast path pays nothing
+            done = open_keys.intersection(watch_key(w.rule_code, w.case_id, w.task_id) for w in due)
+            for key in done:
+                incidents.resolve(db, key)
+            open_keys -= done
+
+
+fire_due.label = "监察规则到期检查"  # shown when the whole hook fails (engine.scheduler.run_tick)
+
+
+def _fire_one_by_one(db: Database, due, now, failed: set[int], open_keys: set[str]) -> int:
+    """The slow path after a failed batch: each watch in its own transaction."""
+    fired = 0
+    names = _names(db, due)
+    for w in due:
+        key = watch_key(w.rule_code, w.case_id, w.task_id)
+        rule, step = names.get(("rule", w.rule_code)), names.get(("task", w.task_id))
+        what = (f"监察规则 {w.rule_code}" + (f"（{rule}）" if rule else "") + "的到期检查"
+                + (f"：环节“{step}”" if step else ""))
+
+        def one(w=w):
+            with db.transaction() as session:
+                return _fire_batch(session, [w], now)
+
+        result = incidents.guarded(db, key, "watch", what, w.case_id, one, resolve_keys=open_keys)
+        if result is None:
+            failed.add(w.id)
+        else:
+            fired += result
+            open_keys.discard(key)
+    return fired
+
+
+def _names(db: Database, due) -> dict:
+    """Rule and step names for the incidents of the slow path (best effort: ids when unreadable)."""
+    try:
+        with db.transaction(write=False) as session:
+            rules = session.execute(select(Rule.code, Rule.name).where(Rule.code.in_({w.rule_code for w in due})))
+            steps = session.execute(select(CaseTask.id, CaseTask.step_name).where(
+                CaseTask.id.in_({w.task_id for w in due if w.task_id})))
+            return {**{("rule", c): n for c, n in rules}, **{("task", i): n for i, n in steps}}
+    except Exception:
+        log.warning("could not read rule and step names", exc_info=True)
+        return {}
+
+
+def _resolve_gone(session: Session, open_keys: set[str]) -> None:
+    """An open watch incident whose watch is gone (the step was done, the case re-planned or closed)
+    has nothing left to retry."""
+    for key in list(open_keys):
+        parts = key.split(":")
+        try:
+            code, case_id = parts[1], int(parts[3])
+            task_id = int(parts[5]) if len(parts) > 5 else None
+        except (IndexError, ValueError):
+            continue
+        left = session.scalar(select(Watch.id).where(Watch.rule_code == code, Watch.case_id == case_id,
+                                                     Watch.task_id.is_(None) if task_id is None
+                                                     else Watch.task_id == task_id).limit(1))
+        if left is None:
+            incidents.resolve(session, key)
+            open_keys.discard(key)
 
 
 def _fire_batch(session: Session, due, now) -> int:
@@ -55,10 +147,12 @@ def _fire_batch(session: Session, due, now) -> int:
         if text is None or (rule.code, case.id, w.task_id) in open_alerts:
             continue
         open_alerts.add((rule.code, case.id, w.task_id))
+        if w.provisional:
+            text += PROVISIONAL_NOTE
         new_alerts.append(dict(rule_id=rule.id, rule_code=rule.code, level=rule.level, case_id=case.id,
                                task_id=w.task_id, step_id=task.step_id if task else None, item_id=case.item_id,
                                department_id=task.department_id if task else case.department_id, message=text,
-                               tags=[], state="open", created_at=now))
+                               tags=[PROVISIONAL_TAG] if w.provisional else [], state="open", created_at=now))
         for closed_type in CLOSES.get(rule.type, ()):
             for closed in active_rules(session).get(closed_type, ()):
                 closes.append({"b_code": closed.code, "b_case": case.id, "b_task": w.task_id})

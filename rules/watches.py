@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 
 from engine import clock
 from engine.calendar import load_calendar
-from engine.errors import CalendarMissing
 from engine.models import Case, CaseTask
 
 from .context import active_rules
@@ -46,7 +45,8 @@ def _task_watches(rules, calendar, case: Case, task: CaseTask, rows: list) -> No
         return
 
     def add(code, day):
-        rows.append(dict(case_id=case.id, task_id=task.id, rule_code=code, fire_at=_midnight(day)))
+        rows.append(dict(case_id=case.id, task_id=task.id, rule_code=code, fire_at=_midnight(day),
+                         provisional=task.due_provisional))
 
     for rule in rules.get("reminder", ()):
         add(rule.code, _before(calendar, task.due_date, int(rule.params.get("days_before", 1)), task.limit_unit))
@@ -63,12 +63,9 @@ def add_task_watches(session: Session, case: Case, new_tasks: list[CaseTask]) ->
     if not new_tasks or not case.is_open or case.pause_kind:
         return
     rows = []
-    try:
-        rules, calendar = active_rules(session), load_calendar(session)
-        for task in new_tasks:
-            _task_watches(rules, calendar, case, task, rows)
-    except CalendarMissing:
-        pass
+    rules, calendar = active_rules(session), load_calendar(session)
+    for task in new_tasks:
+        _task_watches(rules, calendar, case, task, rows)
     if rows:
         session.execute(_INSERT_WATCHES, rows)
 
@@ -82,25 +79,25 @@ def plan_watches(session: Session, case: Case) -> None:
     calendar = load_calendar(session)
     rows = []
 
-    def add(code, task_id, day):
+    def add(code, task_id, day, provisional):
         if day is not None:
-            rows.append(dict(case_id=case.id, task_id=task_id, rule_code=code, fire_at=_midnight(day)))
+            rows.append(dict(case_id=case.id, task_id=task_id, rule_code=code, fire_at=_midnight(day),
+                             provisional=provisional))
 
-    try:
-        tasks = session.scalars(_READY_TASKS, {"case_id": case.id}).all()
-        for task in tasks:
-            _task_watches(rules, calendar, case, task, rows)
-        if case.deadline is not None:
-            for rule in rules.get("case_warning", ()):
-                if case.limit_days > 0:
-                    keep = case.limit_days - math.ceil(case.limit_days * float(rule.params.get("share", 0.8)))
-                    add(rule.code, None, _before(calendar, case.deadline, keep, case.limit_unit))
-            for rule in rules.get("case_overdue", ()):
-                add(rule.code, None, case.deadline + timedelta(days=1))
-        for rule in rules.get("inactivity", ()):
-            add(rule.code, None, calendar.add_workdays(clock.today(), int(rule.params.get("days", 10))) + timedelta(days=1))
-    except CalendarMissing:
-        pass  # deadlines in a year without calendar data are flagged on the case, not guessed here
+    tasks = session.scalars(_READY_TASKS, {"case_id": case.id}).all()
+    for task in tasks:
+        _task_watches(rules, calendar, case, task, rows)
+    if case.deadline is not None:
+        provisional = case.deadline_provisional is not None
+        for rule in rules.get("case_warning", ()):
+            if case.limit_days > 0:
+                keep = case.limit_days - math.ceil(case.limit_days * float(rule.params.get("share", 0.8)))
+                add(rule.code, None, _before(calendar, case.deadline, keep, case.limit_unit), provisional)
+        for rule in rules.get("case_overdue", ()):
+            add(rule.code, None, case.deadline + timedelta(days=1), provisional)
+    for rule in rules.get("inactivity", ()):
+        quiet = calendar.add_workdays(clock.today(), int(rule.params.get("days", 10)))
+        add(rule.code, None, quiet + timedelta(days=1), bool(calendar.provisional_years(clock.today(), quiet)))
     if rows:
         session.execute(_INSERT_WATCHES, rows)
 

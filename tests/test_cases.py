@@ -23,10 +23,11 @@ from engine.service import (
     assign,
     claim,
     complete_task,
-    extend,
+    decide_extension,
     handle_on_the_spot,
     reject,
     request_correction,
+    request_extension,
     resume,
     return_to_applicant,
     return_to_step,
@@ -90,22 +91,26 @@ def test_food_licence_through_all_posts_with_correction_return_and_extension(run
     do(run, database, case.id, As("sc003"), "review")
     assert open_steps(database, case.id) == ["inspect"]
     do(run, database, case.id, As("sc004"), "inspect", data={"inspectors": ["张伟", "刘洋"]})
-    # 延期 at the audit step: +10 at most, approved by the department head, never by oneself
+    # 延期 at the audit step (行政许可法 art. 42): +10 at most, asked of the department head, never of
+    # oneself; nothing moves until the named approver approves
     with pytest.raises(InvalidInput, match="最多可延长 10"):
-        run(extend, case.id, As("sc005"), 11, _id(database, "sc006"), "需要补充核查")
+        run(request_extension, case.id, As("sc005"), 11, _id(database, "sc006"), "需要补充核查")
     with pytest.raises(PermissionDenied, match="不能自己批准"):
-        run(extend, case.id, As("sc005"), 5, _id(database, "sc005"), "需要补充核查")
+        run(request_extension, case.id, As("sc005"), 5, _id(database, "sc005"), "需要补充核查")
     with pytest.raises(PermissionDenied, match="不是本部门负责人"):
-        run(extend, case.id, As("sc005"), 5, _id(database, "ws004"), "需要补充核查")
-    run(extend, case.id, As("sc005"), 10, _id(database, "sc006"), "需要补充核查")
+        run(request_extension, case.id, As("sc005"), 5, _id(database, "ws004"), "需要补充核查")
+    ext = run(request_extension, case.id, As("sc005"), 10, _id(database, "sc006"), "需要补充核查")
+    assert get_case(database, case.id).deadline == date(2026, 10, 27)
+    run(decide_extension, ext.id, As("sc006"), True, "同意")
     assert get_case(database, case.id).deadline == date(2026, 11, 10)
     with pytest.raises(InvalidInput, match="还可延长 0"):
-        run(extend, case.id, As("sc005"), 1, _id(database, "sc006"), "再延")
+        run(request_extension, case.id, As("sc005"), 1, _id(database, "sc006"), "再延")
     do(run, database, case.id, As("sc005"), "audit")
     do(run, database, case.id, As("sc006"), "decide")
     do(run, database, case.id, As("sc001"), "issue")
     c = get_case(database, case.id)
-    assert c.state == "finished" and c.result == "准予许可" and c.paused_days == 2
+    # the 补正 before acceptance came before the period began: it moves nothing (行政许可法 art. 32, 42)
+    assert c.state == "finished" and c.result == "准予许可" and c.paused_days == 0
     acts = events(database, case.id)
     assert acts[:3] == ["receive", "correction", "correction_supplied"]
     assert "return" in acts and "extend" in acts and acts[-1] == "finish"
@@ -142,9 +147,13 @@ def test_manual_special_procedure_suspend_and_resume(run, database, frozen_clock
     case = run(start_case, FOOD, company, As("sc001"), data={"prepackaged_only": True})
     do(run, database, case.id, As("sc001"), "accept")
     with pytest.raises(InvalidInput, match="预计"):
-        run(suspend, case.id, As("sc003"), "专家评审", 0)
+        run(suspend, case.id, As("sc003"), "专家评审", 0, procedure="专家评审")
+    with pytest.raises(InvalidInput, match="预计所需天数应为 1 至 120"):  # a bounded expected length
+        run(suspend, case.id, As("sc003"), "专家评审", 10**6, procedure="专家评审")
+    with pytest.raises(InvalidInput, match="特别程序的种类"):  # only the statutory kinds (行政许可法 art. 45)
+        run(suspend, case.id, As("sc003"), "请示领导", 5, procedure="内部研究")
     with pytest.raises(PermissionDenied):
-        run(suspend, case.id, As("ws002"), "专家评审", 5)
+        run(suspend, case.id, As("ws002"), "专家评审", 5, procedure="专家评审")
     run(suspend, case.id, As("sc003"), "需要组织专家评审经营场所布局", 5, procedure="专家评审")
     with pytest.raises(InvalidState, match="暂停"):
         do(run, database, case.id, As("sc003"), "review")
@@ -180,18 +189,25 @@ def test_construction_permit_small_project_and_refusal_at_intake(run, database, 
     do(run, database, third.id, As("zj003"), "decide")
     do(run, database, third.id, As("zj001"), "issue")
     c = get_case(database, third.id)
-    assert c.result == "准予许可" and c.deadline == date(2026, 10, 3)  # calendar days
+    # 5 calendar days from 2026-09-28 end on 10/3, a National Day holiday: the period ends on the next
+    # working day, 10/8 (民法典 art. 203)
+    assert c.result == "准予许可" and c.deadline == date(2026, 10, 8)
 
 
 def test_penalty_case_with_hearing(run, database, frozen_clock):
     party = Applicant(name="阳光县某超市", type="5", cert_type="001", cert_number="92530930MA6N8X0Q3X")
     case = run(start_case, PENALTY, party, As("sc006"), subject="销售过期食品案")
     do(run, database, case.id, As("sc006"), "file")
-    assert get_case(database, case.id).deadline == date(2026, 12, 27)  # 90 calendar days
+    # 90 calendar days from 立案 (行政处罚法 art. 60) end on Sunday 12/27: the next working day (民法典 art. 203)
+    assert get_case(database, case.id).deadline == date(2026, 12, 28)
     do(run, database, case.id, As("sc003"), "investigate")
     do(run, database, case.id, As("sc007"), "legal_review")
-    do(run, database, case.id, As("sc003"), "notify", data={"hearing_requested": True})
-    assert open_steps(database, case.id) == ["hearing"] and get_case(database, case.id).pause_kind == "special"
+    do(run, database, case.id, As("sc003"), "notify")
+    do(run, database, case.id, As("sc003"), "statement", data={"hearing_requested": True})
+    assert open_steps(database, case.id) == ["hearing_notice"] and get_case(database, case.id).pause_kind == "special"
+    # 行政处罚法 art. 64(二), 85: noticed on 9/28, the hearing is on 10/13 at the earliest
+    do(run, database, case.id, As("sc003"), "hearing_notice", data={"hearing_date": "2026-10-13"})
+    at("2026-10-13")
     do(run, database, case.id, As("sc004"), "hearing")
     do(run, database, case.id, As("sc006"), "decide", data={"penalty": "罚款", "amount": 20000})
     do(run, database, case.id, As("sc003"), "deliver")

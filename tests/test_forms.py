@@ -163,7 +163,9 @@ def test_instant_case_through_forms_and_documents_read_back(run, database, froze
     assert get_case(database, case.id).state == "finished"
     grant = run(documents.produce, get_case(database, case.id), "grant_decision", As("sc001"), tmp_path)
     text = "\n".join(p.text for p in Document(grant.stored_path).paragraphs)
-    assert "准予登记通知书" in text and "张三" in text and case.number in text and grant.number.startswith("阳市监许〔2026〕")
+    # a registration is notified (准予个体工商户设立登记通知书), not decided as a licence
+    assert "准予个体工商户设立登记通知书" in text and "张三" in text and case.number in text
+    assert grant.number.startswith("阳市监登〔2026〕")
     casefile = run(documents.produce, get_case(database, case.id), "case_file", As("sc001"), tmp_path)
     doc = Document(casefile.stored_path)
     rows = [[c.text for c in r.cells] for r in doc.tables[0].rows]
@@ -171,7 +173,7 @@ def test_instant_case_through_forms_and_documents_read_back(run, database, froze
     assert steps == ["收件审查", "核准登记并发照"]
     assert rows[1][2] == "李娜" and "经营者姓名：张三" in rows[1][5]
     body = "\n".join(p.text for p in doc.paragraphs)
-    assert "1. " in body and "收件" in body and "准予登记通知书" in body
+    assert "1. " in body and "收件" in body and "准予个体工商户设立登记通知书" in body
 
 
 def test_correction_notice_lists_exactly_what_is_missing(run, database, frozen_clock, company, tmp_path):

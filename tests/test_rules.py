@@ -58,12 +58,15 @@ def food_case(run, database, company):
     return case
 
 
-def penalty_to_decide(run, database, notify=None):
+def penalty_to_decide(run, database, statement=None):
+    """Up to 处罚决定; the party waives its rights in writing after 事先告知 (行政处罚法 art. 62 is
+    tested in test_penalty_procedure.py)."""
     case = run(start_case, PENALTY, PARTY, As("sc006"))
     do(run, database, case.id, As("sc006"), "file")
     do(run, database, case.id, As("sc003"), "investigate")
     do(run, database, case.id, As("sc007"), "legal_review")
-    do(run, database, case.id, As("sc003"), "notify", data=notify or {"hearing_requested": False})
+    do(run, database, case.id, As("sc003"), "notify")
+    do(run, database, case.id, As("sc003"), "statement", data=statement or {"waived": True, "hearing_requested": False})
     return case
 
 
@@ -153,7 +156,7 @@ def test_fine_chosen_without_amount_is_refused_and_silent_with_it(run, database,
     error = unchanged(database, case.id, lambda: do(run, database, case.id, As("sc006"), "decide",
                                                     data={"penalty_kind": ["罚款"], "severity": "一般"}))
     assert "fine_amount" in error.message
-    do(run, database, case.id, As("sc006"), "decide", data={"penalty_kind": ["罚款"], "severity": "一般", "fine_amount": 8000})
+    do(run, database, case.id, As("sc006"), "decide", data={"penalty_kind": ["罚款"], "severity": "一般", "fine_amount": 70000})
     assert "A016" not in alerts(database, case.id) and "A021" not in alerts(database, case.id)
 
 
@@ -198,7 +201,7 @@ def test_discretion_outside_range_refused_unless_justified_and_approved(run, dat
 def test_discretion_within_range_is_silent(run, database, frozen_clock):
     case = penalty_to_decide(run, database)
     do(run, database, case.id, As("sc006"), "decide", data={"penalty_kind": ["罚款"], "severity": "严重",
-                                                            "fine_amount": 60000})
+                                                            "fine_amount": 90000})
     assert "A021" not in alerts(database, case.id)
 
 

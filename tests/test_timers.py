@@ -33,13 +33,14 @@ def test_review_reminder_fires_on_the_tick_and_only_when_due(run, database, froz
 
 
 def test_only_one_scheduler_holds_the_lease(database, frozen_clock):
-    assert scheduler.acquire_lease(database, "host-a:1")
-    assert not scheduler.acquire_lease(database, "host-b:2")
-    assert scheduler.acquire_lease(database, "host-a:1")  # renew
-    clock.travel(clock.now() + timedelta(minutes=5))  # host-a died: its lease ran out
-    assert scheduler.acquire_lease(database, "host-b:2")
+    now = scheduler.wall_now()  # the lease is kept in real time, not the engine's (frozen) clock
+    assert scheduler.acquire_lease(database, "host-a:1", now=now)
+    assert not scheduler.acquire_lease(database, "host-b:2", now=now)
+    assert scheduler.acquire_lease(database, "host-a:1", now=now)  # renew
+    now += timedelta(minutes=5)  # host-a died: its lease ran out
+    assert scheduler.acquire_lease(database, "host-b:2", now=now)
     scheduler.release_lease(database, "host-b:2")
-    assert scheduler.acquire_lease(database, "host-a:1")
+    assert scheduler.acquire_lease(database, "host-a:1", now=now)
 
 
 def test_tick_reads_only_due_cases(run, database, frozen_clock, company):

@@ -14,7 +14,7 @@ from engine.config import Settings
 from engine.db import Database
 from engine.models import User
 
-from . import auth, catalogue, errors, health, plugins, supervision, workbench
+from . import admin, auth, catalogue, errors, health, plugins, supervision, workbench
 from .db import close_request_session, db_session
 
 csrf = CSRFProtect()
@@ -65,4 +65,5 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(workbench.bp)
     app.register_blueprint(supervision.bp)
     app.register_blueprint(catalogue.bp)
+    app.register_blueprint(admin.bp)
     return app

@@ -2,13 +2,13 @@
 
 from .base import Base, JSONType, UTCDateTime
 from .calendar import CalendarDay, CalendarYear
-from .cases import Case, CaseCounter, CaseEvent, CasePause, CaseTask
+from .cases import Case, CaseCounter, CaseEvent, CaseExtension, CasePause, CaseTask
 from .items import Item, ItemChange, ItemVersion, ProcessDefinition
 from .org import Department, Post, Region, User, user_post
-from .system import SchedulerLease
+from .system import SchedulerIncident, SchedulerLease
 
 __all__ = [
     "Base", "JSONType", "UTCDateTime", "CalendarDay", "CalendarYear", "Case", "CaseCounter",
-    "CaseEvent", "CasePause", "CaseTask", "Item", "ItemChange", "ItemVersion", "ProcessDefinition", "Department",
-    "Post", "Region", "User", "user_post", "SchedulerLease",
+    "CaseEvent", "CaseExtension", "CasePause", "CaseTask", "Item", "ItemChange", "ItemVersion", "ProcessDefinition", "Department",
+    "Post", "Region", "User", "user_post", "SchedulerLease", "SchedulerIncident",
 ]

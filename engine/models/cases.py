@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, JSONType, UTCDateTime
@@ -57,7 +57,10 @@ class Case(Base):
     limit_days: Mapped[int] = mapped_column(Integer, default=0)
     limit_unit: Mapped[str] = mapped_column(String(10), default="workday")
     deadline: Mapped[date | None] = mapped_column(Date)  # 承诺办结日期 (after pauses and extensions)
-    deadline_pending: Mapped[str | None] = mapped_column(String(200))  # why no deadline could be computed
+    # 预计: why the deadline is provisional (a year whose holiday arrangement is not yet entered), else None
+    deadline_provisional: Mapped[str | None] = mapped_column(String(200))
+    clock_start: Mapped[date | None] = mapped_column(Date)  # the day the case's period counts from (excluded)
+    clock_basis: Mapped[str | None] = mapped_column(String(30))  # acceptance / deemed_receipt / receipt / …
     paused_days: Mapped[int] = mapped_column(Integer, default=0)
     extended_days: Mapped[int] = mapped_column(Integer, default=0)
     loop_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -105,6 +108,7 @@ class CaseTask(Base):
     time_limit: Mapped[int] = mapped_column(Integer, default=0)
     limit_unit: Mapped[str] = mapped_column(String(10), default="workday")
     due_date: Mapped[date | None] = mapped_column(Date)
+    due_provisional: Mapped[bool] = mapped_column(default=False, server_default=false())  # 预计 (a year not yet entered)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
@@ -132,6 +136,33 @@ class CasePause(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     paused_days: Mapped[int | None] = mapped_column(Integer)
+    stops_clock: Mapped[bool] = mapped_column(default=True, server_default=true())  # False: recorded, clock runs on
+    due_date: Mapped[date | None] = mapped_column(Date)  # 补正: the applicant's period to answer
+    provisional: Mapped[bool] = mapped_column(default=False, server_default=false())  # paused_days or due_date 预计
+
+
+class CaseExtension(Base):
+    """延期: a request for more time, decided by the named approver (行政许可法 art. 42, 行政处罚法 art. 60);
+    only an approval moves the deadline."""
+
+    __tablename__ = "case_extension"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    days: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    collective: Mapped[bool] = mapped_column(default=False)  # beyond the limit: 集体讨论决定
+    collective_record: Mapped[str | None] = mapped_column(Text)  # the collective decision's record
+    state: Mapped[str] = mapped_column(String(20), default="requested")  # requested / approved / refused
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    approver_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    deadline_before: Mapped[date | None] = mapped_column(Date)
+    deadline_after: Mapped[date | None] = mapped_column(Date)
+
+    approver: Mapped["User"] = relationship(foreign_keys=[approver_id])  # noqa: F821
+    requested_by: Mapped["User"] = relationship(foreign_keys=[requested_by_id])  # noqa: F821
 
 
 class CaseEvent(Base):

@@ -65,6 +65,11 @@ class ItemVersion(Base):
     limit_unit: Mapped[str] = mapped_column(String(10), default="workday")
     extension_limit: Mapped[int] = mapped_column(Integer, default=0)  # 延期上限 (e.g. +10 for a licence)
     correction_notice_limit: Mapped[int] = mapped_column(Integer, default=5)  # 补正告知期限 (工作日)
+    # when the period starts: acceptance (行政许可法 art. 42), receipt (政府信息公开条例 art. 33), filing (立案)
+    clock_start: Mapped[str] = mapped_column(String(20), default="acceptance", server_default="acceptance")
+    # 补正 after acceptance stops the clock only where the item's own law says so, with the article cited
+    correction_stops_clock_basis: Mapped[str | None] = mapped_column(String(300))
+    correction_answer_days: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # 补正答复期限; 0: none
     place: Mapped[str] = mapped_column(String(200), default="")
     phone: Mapped[str] = mapped_column(String(40), default="")
     supervision_phone: Mapped[str] = mapped_column(String(40), default="")

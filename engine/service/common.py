@@ -10,11 +10,10 @@ from datetime import datetime
 from sqlalchemy import bindparam, event, select
 from sqlalchemy.orm import Session
 
-from .. import audit, clock, listeners, runtime
+from .. import audit, clock, legaltime, listeners, runtime
 from ..calendar import WorkCalendar, load_calendar
 from ..config import Settings
 from ..errors import (
-    CalendarMissing,
     InvalidInput,
     InvalidState,
     LoopLimitExceeded,
@@ -191,20 +190,20 @@ def step_config(session: Session, case: Case, step_id: str):
     return spec.task_specs[step_id].step
 
 
-# --- deadlines ---------------------------------------------------------------------------------
+# --- deadlines (one rule: engine.legaltime) --------------------------------------------------------
 
-def due_date(calendar: WorkCalendar, start: datetime, limit: int, unit: str):
-    """(date, None) or (None, reason) when the calendar lacks the year."""
-    try:
-        return calendar.add_period(clock.local_date(start), limit, unit), None
-    except CalendarMissing as exc:
-        return None, exc.message
+def pauses_of(session: Session, case: Case) -> list[CasePause]:
+    with session.no_autoflush:
+        return list(session.scalars(select(CasePause).where(CasePause.case_id == case.id)))
 
 
-def shift(calendar: WorkCalendar, day, n: int, unit: str):
-    if day is None or n <= 0:
-        return day
-    return calendar.add_period(day, n, unit)
+def refresh_deadlines(loaded: Loaded) -> None:
+    """Recompute the case deadline and the open steps' due dates from the case's facts."""
+    session, case = loaded.session, loaded.case
+    legaltime.refresh_case(session, loaded.calendar, case)
+    pauses = pauses_of(session, case)
+    for task in loaded.open_tasks:
+        legaltime.refresh_task(loaded.calendar, task, pauses)
 
 
 # --- keeping task rows in step with the workflow -----------------------------------------------
@@ -242,7 +241,7 @@ def sync(loaded: Loaded, actor: User | None, now: datetime | None = None) -> lis
                 post_code=step.post, department_id=_department_for(session, case, step.department),
                 state="ready", created_at=now, time_limit=step.time_limit or 0, limit_unit=step.time_unit,
             )
-            row.due_date, _ = due_date(loaded.calendar, now, row.time_limit, row.limit_unit)
+            legaltime.refresh_task(loaded.calendar, row, [])
             if step.assignee:
                 assignee = session.scalars(select(User).where(User.staff_no == step.assignee)).first()
                 if assignee is not None:
@@ -292,37 +291,45 @@ def _department_for(session: Session, case: Case, code: str | None) -> int:
 # --- pauses (the one mechanism for 补正, 特别程序 and 退回申请人) ---------------------------------
 
 def start_pause(loaded: Loaded, kind: str, reason: str, actor: User | None, now: datetime, *,
-                expected_days: int | None = None, missing: list | None = None, step_id: str | None = None) -> CasePause:
+                expected_days: int | None = None, missing: list | None = None, step_id: str | None = None,
+                stops_clock: bool = True, due_date=None) -> CasePause:
+    """Record a pause. One that stops the clock holds the case (``pause_kind``) until it ends; one
+    that does not (补正 after acceptance without a legal basis) is only recorded, and work goes on."""
     case = loaded.case
-    if case.pause_kind:
-        raise InvalidState("办件已处于暂停状态。")
+    if case.pause_kind or open_pause(loaded.session, case) is not None:
+        raise InvalidState("办件已处于暂停或补正状态。")
     pause = CasePause(case_id=case.id, kind=kind, reason=reason, expected_days=expected_days,
                       missing_materials=missing or [], step_id=step_id, started_at=now,
-                      started_by_id=actor.id if actor else None)
+                      started_by_id=actor.id if actor else None, stops_clock=stops_clock, due_date=due_date,
+                      provisional=bool(due_date and loaded.calendar.provisional_years(clock.local_date(now), due_date)))
     loaded.session.add(pause)
-    case.pause_kind = kind
+    if stops_clock:
+        case.pause_kind = kind
     return pause
 
 
 def end_pause(loaded: Loaded, actor: User | None, now: datetime) -> CasePause:
+    """End the open pause. The paused days count in the case's unit, whatever the year (a year not
+    yet entered counts provisionally); a 补正 of a request whose period runs from receipt restarts
+    the period at the corrected request (政府信息公开条例 art. 30)."""
     session, case = loaded.session, loaded.case
     pause = open_pause(session, case)
     if pause is None:
         raise InvalidState("办件没有处于暂停状态。")
     pause.ended_at, pause.ended_by_id = now, actor.id if actor else None
     start_day, end_day = clock.local_date(pause.started_at), clock.local_date(now)
-    try:
-        days = loaded.calendar.period_between(start_day, end_day, case.limit_unit)
-        case.deadline = shift(loaded.calendar, case.deadline, days, case.limit_unit)
-        for task in loaded.open_tasks:
-            task.due_date = shift(loaded.calendar, task.due_date,
-                                  loaded.calendar.period_between(start_day, end_day, task.limit_unit), task.limit_unit)
-    except CalendarMissing as exc:
-        days = 0
-        case.deadline_pending = exc.message
+    restart = pause.kind == "correction" and case.clock_basis in ("receipt", "corrected_receipt")
+    days = loaded.calendar.period_between(start_day, end_day, case.limit_unit) if pause.stops_clock else 0
     pause.paused_days = days
-    case.paused_days += days
-    case.pause_kind = None
+    pause.provisional = bool(loaded.calendar.provisional_years(start_day, end_day))
+    if case.clock_start is not None and not restart:  # a pause before the period began does not move it
+        case.paused_days += loaded.calendar.period_between(max(start_day, case.clock_start), end_day, case.limit_unit) \
+            if pause.stops_clock and end_day > case.clock_start else 0
+    if pause.stops_clock:
+        case.pause_kind = None
+    if restart:
+        legaltime.start_clock(case, end_day, "corrected_receipt")
+    refresh_deadlines(loaded)
     return pause
 
 

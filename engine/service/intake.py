@@ -9,7 +9,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from .. import clock, runtime
+from .. import clock, legaltime, runtime
 from ..calendar import load_calendar
 from ..certificates import check_certificate
 from ..errors import InvalidInput, InvalidState, NotFound
@@ -91,6 +91,8 @@ def start_case(session: Session, item_code: str, applicant: Applicant, actor: Us
         received_by_id=actor.id, limit_days=version.promised_limit, limit_unit=version.limit_unit,
         workflow_state="", serializer_version=runtime.SERIALIZER_VERSION, data=dict(data or {}),
     )
+    if version.clock_start == "receipt":  # 政府信息公开条例 art. 33: the period runs from receipt
+        legaltime.start_clock(case, clock.local_date(now), "receipt")
     session.add(case)
     session.flush()
     calendar = load_calendar(session)
@@ -102,6 +104,8 @@ def start_case(session: Session, item_code: str, applicant: Applicant, actor: Us
     common.remember_after_commit(session, case, workflow)
     loaded.snapshot = {}
     new_tasks = common.sync(loaded, actor, now)
+    if case.clock_start is not None:
+        legaltime.refresh_case(session, calendar, case)
     common.finish_if_done(loaded, actor, now)
     common.emit(loaded, actor, "receive", detail={"item": item.code, "item_version": version.version,
                                                   "definition": f"{definition.process_key} v{definition.version}",

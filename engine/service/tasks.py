@@ -7,7 +7,7 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .. import clock, runtime
+from .. import clock, legaltime, runtime
 from ..errors import InvalidInput, InvalidState, NotFound, PermissionDenied, StaleCase
 from ..models import CaseTask, User
 from . import common
@@ -59,10 +59,21 @@ def complete_task(session: Session, task_id: int, actor: User, *, data: dict | N
 
 
 def accept(loaded: common.Loaded, actor: User, now) -> None:
-    """受理: the promised deadline starts to run."""
+    """受理 (or 立案): the period starts where the item's law says. A licence application not told
+    to correct within the notice period counts as accepted from receipt (行政许可法 art. 32(四));
+    a request whose period runs from receipt (政府信息公开条例 art. 33) keeps the clock it has."""
     case = loaded.case
     case.state, case.accepted_at, case.accepted_by_id = "accepted", now, actor.id
-    case.deadline, case.deadline_pending = common.due_date(loaded.calendar, now, case.limit_days, case.limit_unit)
+    version = case.item_version
+    if case.clock_start is None:
+        received, today = clock.local_date(case.received_at), clock.local_date(now)
+        corrected = any(p.kind == "correction" for p in common.pauses_of(loaded.session, case))
+        late = loaded.calendar.workdays_between(received, today) > version.correction_notice_limit
+        if version.clock_start == "acceptance" and late and not corrected:
+            legaltime.start_clock(case, received, "deemed_receipt")
+        else:
+            legaltime.start_clock(case, today, "filing" if version.clock_start == "filing" else "acceptance")
+    common.refresh_deadlines(loaded)
 
 
 def claim(session: Session, task_id: int, actor: User, expected_version: int | None = None) -> CaseTask:

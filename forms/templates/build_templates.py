@@ -109,6 +109,18 @@ def build() -> None:
     d.add_paragraph("备注：受送达人拒绝签收的，送达人应注明情况并由见证人签名。")
     _save(d, "delivery_receipt")
 
+    d = _doc("{{ decision_title }}")
+    d.add_paragraph("{{ applicant_name }}：")
+    d.add_paragraph("你（单位）于{{ received_date }}提交的{{ item_name }}申请（办件编号：{{ case_number }}），"
+                    "申请材料齐全、符合法定形式。根据{{ legal_basis }}，本机关准予设立登记。")
+    d.add_paragraph("{% if license_no %}统一社会信用代码：{{ license_no }}。{% endif %}请凭本通知书和本人身份证件到{{ place }}领取营业执照。")
+    d.add_paragraph("联系电话：{{ phone }}　　监督电话：{{ supervision_phone }}")
+    _sign(d)
+    _save(d, "registration_notice")
+
+    _penalty_templates()
+    _legal_time_templates()
+
     d = _doc("全案卷宗")
     d.add_paragraph("办件编号：{{ case_number }}")
     d.add_paragraph("事项：{{ item_name }}（{{ item_code }}）")
@@ -133,8 +145,107 @@ def build() -> None:
     _loop(d, "doc in documents", "{{ doc.title }} {{ doc.number }}")
     d.add_paragraph("五、表单数据")
     _loop(d, "f in form_fields", "{{ f.label }}：{{ f.value }}")
+    d.add_paragraph("六、期限说明")
+    _loop(d, "line in deadline_lines", "{{ loop.index }}. {{ line }}")
     _sign(d)
     _save(d, "case_file")
+
+
+PENALTY_LAW = "《中华人民共和国行政处罚法》"
+
+
+def _party(doc):
+    doc.add_paragraph("当事人：{{ applicant_name }}")
+    doc.add_paragraph("{{ cert_label }}：{{ cert_number }}")
+    doc.add_paragraph("地址：{{ address or '（未登记）' }}")
+
+
+def _penalty_templates() -> None:
+    d = _doc("行政处罚事先告知书")
+    d.add_paragraph("{{ applicant_name }}：")
+    d.add_paragraph("本机关于{{ filed_date }}对你（单位）{{ subject }}立案调查（案件编号：{{ case_number }}）。"
+                    "经调查，现将拟作出行政处罚的事实、理由、依据及你（单位）依法享有的权利告知如下：")
+    d.add_paragraph("一、违法事实：{{ facts }}")
+    d.add_paragraph("二、证据：{{ evidence }}")
+    d.add_paragraph("三、理由和依据：你（单位）的上述行为违反了{{ violated_provision }}的规定。依据{{ penalty_basis }}，"
+                    "本机关拟对你（单位）作出如下行政处罚：{{ intended_penalty }}。")
+    d.add_paragraph("四、你（单位）的权利：根据" + PENALTY_LAW + "第四十四条、第四十五条的规定，你（单位）有权进行陈述和申辩；"
+                    "根据第六十三条、第六十四条的规定，拟作出的行政处罚属于较大数额罚款、没收较大数额违法所得、"
+                    "吊销许可证件、责令停产停业等情形的，你（单位）有权要求举行听证。")
+    d.add_paragraph("请于收到本告知书之日起五个工作日内（即{{ statement_until }}前，法定节假日不计算在内，"
+                    + PENALTY_LAW + "第八十五条）向本机关提出陈述、申辩意见或者书面要求举行听证；"
+                    "逾期未提出的，视为放弃上述权利。当事人也可以书面明确放弃上述权利。")
+    d.add_paragraph("本机关在上述期限届满前不作出行政处罚决定；当事人要求听证的，在听证结束后依法作出决定"
+                    "（" + PENALTY_LAW + "第六十二条）。本机关不因当事人陈述、申辩而给予更重的处罚。")
+    d.add_paragraph("联系地址：{{ place }}　　联系电话：{{ phone }}")
+    _sign(d)
+    _save(d, "penalty_notice")
+
+    d = _doc("听证通知书")
+    d.add_paragraph("{{ applicant_name }}：")
+    d.add_paragraph("根据你（单位）的申请，本机关决定就{{ subject }}（案件编号：{{ case_number }}）拟作出的行政处罚"
+                    "举行听证。现将有关事项通知如下：")
+    d.add_paragraph("一、听证时间：{{ hearing_date }}{% if hearing_time %} {{ hearing_time }}{% endif %}")
+    d.add_paragraph("二、听证地点：{{ hearing_place }}")
+    d.add_paragraph("三、听证主持人：{{ hearing_officer }}（由非本案调查人员担任）")
+    d.add_paragraph("四、本通知于举行听证七个工作日前送达（" + PENALTY_LAW + "第六十四条第二项、第八十五条）。")
+    d.add_paragraph("五、你（单位）的权利和义务：听证除涉及国家秘密、商业秘密或者个人隐私依法予以保密外，公开举行；"
+                    "你（单位）认为主持人与本案有直接利害关系的，有权申请回避；可以亲自参加听证，也可以委托一至二人代理；"
+                    "你（单位）及其代理人无正当理由拒不出席听证或者未经许可中途退出听证的，视为放弃听证权利，"
+                    "本机关终止听证（" + PENALTY_LAW + "第六十四条）。")
+    d.add_paragraph("请携带身份证明、授权委托书及有关证据材料准时参加。")
+    d.add_paragraph("联系电话：{{ phone }}")
+    _sign(d)
+    _save(d, "hearing_notice")
+
+    d = _doc("行政处罚决定书")
+    _party(d)
+    d.add_paragraph("本机关于{{ filed_date }}对{{ subject }}立案调查（案件编号：{{ case_number }}），"
+                    "于{{ notified_date }}向当事人送达了行政处罚事先告知书，告知了拟作出行政处罚的事实、理由、依据"
+                    "及当事人依法享有的陈述、申辩和要求听证的权利。{{ statement }}")
+    d.add_paragraph("经查明，当事人存在以下违法事实：{{ facts }}")
+    d.add_paragraph("上述事实有以下证据证明：{{ evidence }}")
+    d.add_paragraph("当事人的上述行为违反了{{ violated_provision }}的规定。{% if severity %}违法情节：{{ severity }}。{% endif %}"
+                    "依据{{ penalty_basis }}，本机关决定对当事人作出如下行政处罚：")
+    _loop(d, "p in penalties", "{{ loop.index }}. {{ p }}")
+    d.add_paragraph("履行方式和期限：{{ performance }}")
+    d.add_paragraph("如不服本决定，可以自收到本决定书之日起六十日内向{{ county }}人民政府申请行政复议，"
+                    "也可以自收到本决定书之日起六个月内依法向人民法院提起行政诉讼。申请行政复议或者提起行政诉讼的，"
+                    "行政处罚不停止执行，法律另有规定的除外（" + PENALTY_LAW + "第七十三条）。")
+    _sign(d)
+    _save(d, "penalty_decision")
+
+
+def _legal_time_templates() -> None:
+    d = _doc("延期告知书")
+    d.add_paragraph("{{ applicant_name }}：")
+    d.add_paragraph("你（单位）{{ case_phrase }}（办件编号：{{ case_number }}），原定办理期限至{{ deadline_before }}届满。"
+                    "因{{ reason }}，不能在原定期限内作出决定。经{{ approval }}，根据{{ basis }}，"
+                    "办理期限延长{{ days }}{{ unit }}，延长后的期限至{{ deadline_after }}届满。")
+    d.add_paragraph("特此告知。联系电话：{{ phone }}　　监督电话：{{ supervision_phone }}")
+    _sign(d)
+    _save(d, "extension_notice")
+
+    d = _doc("特别程序告知书")
+    d.add_paragraph("{{ applicant_name }}：")
+    d.add_paragraph("你（单位）{{ case_phrase }}（办件编号：{{ case_number }}），因{{ reason }}，"
+                    "本机关自{{ started_date }}起依法进行{{ procedure }}。")
+    d.add_paragraph("{{ expected }}根据{{ basis }}，{{ procedure }}所需时间不计算在办理期限内；"
+                    "{{ procedure }}结束后，本机关将恢复办理并依法顺延办理期限。")
+    d.add_paragraph("特此告知。联系电话：{{ phone }}　　监督电话：{{ supervision_phone }}")
+    _sign(d)
+    _save(d, "special_procedure_notice")
+
+    d = _doc("视为放弃申请告知书")
+    d.add_paragraph("{{ applicant_name }}：")
+    d.add_paragraph("你（单位）于{{ received_date }}提出的{{ item_name }}申请（办件编号：{{ case_number }}），"
+                    "本机关于{{ correction_date }}书面告知你（单位）补正{% if missing %}以下内容{% endif %}，"
+                    "补正期限至{{ answer_by }}届满。{% if missing %}需补正的内容：{{ missing }}。{% endif %}")
+    d.add_paragraph("你（单位）在补正期限内未补正。{{ reason }}本申请办理终结。"
+                    "如仍需要，你（单位）可以重新提出申请。")
+    d.add_paragraph(RELIEF.replace("本决定书", "本告知书"))
+    _sign(d)
+    _save(d, "lapse_notice")
 
 
 if __name__ == "__main__":

@@ -66,7 +66,7 @@ def test_instant_case_from_login_to_printed_result(page, database):
     page.click("button:has-text('生成办理结果')")
     page.wait_for_url(re.compile(r".*/documents/\d+/print$"))
     text = page.locator("article").inner_text()
-    assert "准予登记通知书" in text and "张三" in text and "阳市监许〔" in text
+    assert "准予个体工商户设立登记通知书" in text and "张三" in text and "阳市监登〔" in text
     shot(page, "printed-result")
     assert page.external_requests == []
 

@@ -60,6 +60,7 @@ def _item(code: str) -> Item:
 
 def _labels():
     return dict(categories=ITEM_CATEGORIES, case_types=CASE_TYPES, units=LIMIT_UNITS, statuses=ITEM_STATUSES,
+                clock_starts=itemform.CLOCK_STARTS,
                 natures=SUBJECT_NATURES, kinds=CHANGE_KINDS, labels=catalogue.LABELS)
 
 

@@ -7,8 +7,10 @@ from engine.catalogue import CATEGORY_EXTRA
 
 SEVERITIES = ("轻微", "一般", "严重")
 TEXT = ("name", "category", "case_type", "subject_nature", "entrusting_unit", "section", "conditions", "fee_basis",
-        "fee_standard", "limit_unit", "place", "phone", "supervision_phone", "online_url", "process_key")
-NUMBERS = ("legal_limit", "promised_limit", "extension_limit", "correction_notice_limit")
+        "fee_standard", "limit_unit", "clock_start", "correction_stops_clock_basis", "place", "phone", "supervision_phone", "online_url", "process_key")
+NUMBERS = ("legal_limit", "promised_limit", "extension_limit", "correction_notice_limit", "correction_answer_days")
+CLOCK_STARTS = {"acceptance": "受理之日（行政许可法第四十二条）", "receipt": "收到申请之日（政府信息公开条例第三十三条）",
+                "filing": "立案之日（行政处罚法第六十条）"}
 LISTS = {  # field: (columns, help)
     "legal_basis": (("title", "article", "text"), "每行一条：法律法规名称|条款|条文内容（按效力层级从高到低）"),
     "materials": (("name", "format", "original", "count", "required"), "每行一种：材料名称|格式|原件或复印件|份数|是否必需（是/否）"),
@@ -80,11 +82,15 @@ def from_form(form) -> dict:
     fields = {k: (form.get(k) or "").strip() for k in TEXT}
     fields["entrusting_unit"] = fields["entrusting_unit"] or None
     fields["process_key"] = fields["process_key"] or None
+    fields["correction_stops_clock_basis"] = fields["correction_stops_clock_basis"][:300] or None
+    if fields["clock_start"] not in CLOCK_STARTS:
+        fields["clock_start"] = "acceptance"
     for k in NUMBERS:
         fields[k] = _int(form.get(k))
     fields["extension_limit"] = fields["extension_limit"] or 0
     if fields["correction_notice_limit"] is None:
         fields["correction_notice_limit"] = 5
+    fields["correction_answer_days"] = max(0, min(fields["correction_answer_days"] or 0, 60))
     fields["charges_fee"] = form.get("charges_fee") == "on"
     for name, (columns, _) in LISTS.items():
         fields[name] = _rows(form.get(name), columns)

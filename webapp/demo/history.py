@@ -5,7 +5,7 @@ and the scheduler ticking in between, so dashboards and performance figures are 
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
@@ -14,7 +14,7 @@ from engine.calendar import load_calendar
 from engine.certificates import id_check_char, uscc_check_char
 from engine.db import Database
 from engine.errors import SunhallError
-from engine.models import CaseTask, Department, Item, SchedulerLease, User
+from engine.models import Case, CaseTask, Department, Item, SchedulerLease, User
 from engine.service import (
     Applicant,
     complete_task,
@@ -23,6 +23,7 @@ from engine.service import (
     resume,
     return_to_step,
     start_case,
+    withdraw,
 )
 from rules import complaints
 
@@ -31,14 +32,32 @@ SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = ["建华", "丽娟", "志强", "秀英", "伟", "芳", "敏", "静", "磊", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "霞"]
 SHOPS = ["好味道餐饮", "云岭茶叶", "阳光超市", "福满楼酒店", "康乐足浴", "青松宾馆", "百味面馆", "临翔建材", "丰收农资",
          "锦绣美发", "金色年华歌舞厅", "绿源食品"]
+PENALTY, INFO = "025309300005", "205309300006"
 DATA = {
     "015309300002": lambda r: {"prepackaged_only": r.random() < 0.25},
     "015309300004": lambda r: {"contract_amount": r.choice([200000, 1500000, 8600000]), "floor_area": r.choice([180, 1200, 5600])},
-    "205309300006": lambda r: {"not_ours": r.random() < 0.15},
-    "025309300005": lambda r: {"hearing_requested": r.random() < 0.2},
+    INFO: lambda r: {"not_ours": r.random() < 0.15},
 }
 WEIGHTS = [("075309300001", 30), ("015309300002", 25), ("015309300003", 12), ("015309300004", 10),
-           ("205309300006", 13), ("025309300005", 10)]
+           (INFO, 13), (PENALTY, 10)]
+# 经营超过保质期的食品 (食品安全法 art. 124 ①(五)); 货值金额不足一万元: 并处五万元以上十万元以下罚款, within
+# the item's 裁量基准 (webapp/demo/items.py) for the 情节 chosen
+GOODS = ["袋装酸奶", "散装月饼", "瓶装饮料", "预包装糕点", "速冻水饺", "盒装牛奶"]
+FINE_RANGE = {"轻微": (50000, 65000), "一般": (65000, 85000), "严重": (85000, 100000)}
+VIOLATED = "《中华人民共和国食品安全法》第三十四条第十项"
+BASIS = "《中华人民共和国食品安全法》第一百二十四条第一款第五项"
+
+
+def _penalty_case(r: random.Random, party: Applicant, day: date) -> tuple[str, dict]:
+    """立案: the subject names the suspected violation; the facts come from the inspection."""
+    goods, count = r.choice(GOODS), r.randint(3, 40)
+    value = count * r.choice([4, 6, 8, 12, 25])
+    seen = day - timedelta(days=r.randint(1, 5))
+    facts = (f"{seen.year}年{seen.month}月{seen.day}日，执法人员在监督检查中发现当事人在经营场所销售超过保质期的{goods}"
+             f"{count}件，货值金额{value}元。")
+    return (f"对{party.name}涉嫌经营超过保质期的食品立案调查",
+            {"party_name": party.name, "case_source": r.choice(["监督检查", "监督检查", "投诉举报"]), "facts": facts,
+             "goods_value": value, "event_date": seen.isoformat()})
 
 
 def _person(r: random.Random) -> Applicant:
@@ -57,8 +76,12 @@ def _at(day, r: random.Random) -> datetime:
     return datetime.combine(day, datetime.min.time(), clock.LOCAL_TZ).replace(hour=r.randint(9, 16), minute=r.randint(0, 59))
 
 
-def load_history(db: Database, count: int = 300, seed: int = 2026) -> int:
-    """Create ``count`` cases over the past year once per database; returns how many were made."""
+def load_history(db: Database, count: int = 300, seed: int = 2026, until: date | None = None) -> int:
+    """Create ``count`` cases over the year before ``until`` (default: today) once per database, the
+    engine's clock travelling; returns how many were made."""
+    if until is not None:
+        with clock.frozen(datetime.combine(until, time(18, 0), clock.LOCAL_TZ)):
+            return load_history(db, count, seed)
     with db.transaction() as s:
         if s.get(SchedulerLease, MARKER) is not None:
             return 0
@@ -78,12 +101,13 @@ def load_history(db: Database, count: int = 300, seed: int = 2026) -> int:
         moment = _at(day, r)
         if moment > clock.now():
             continue
+        subject, data = _penalty_case(r, applicant, day) if code == PENALTY else (None, DATA.get(code, lambda _: {})(r))
         try:
             with clock.frozen(moment):
                 with db.transaction() as s:
                     clerk = _holder(s, users, code, "window") or _holder(s, users, code, "approve")
-                    case_id = start_case(s, code, applicant, clerk, data=DATA.get(code, lambda _: {})(r)).id
-            _drive(db, case_id, moment, r, users, calendar)
+                    case_id = start_case(s, code, applicant, clerk, subject=subject, data=data).id
+            _drive(db, case_id, code, moment, r, users, calendar)
             made += 1
         except SunhallError:
             continue
@@ -98,49 +122,65 @@ def _holder(session, users, code, post):
     return next((u for u in users.values() if u.holds(post, item.department_id)), None)
 
 
-def _drive(db: Database, case_id: int, moment: datetime, r: random.Random, users, calendar) -> None:
+def _drive(db: Database, case_id: int, code: str, moment: datetime, r: random.Random, users, calendar) -> None:
     """Work the case step by step; recent cases stay open where their time has not come."""
+    end = clock.now()  # the history's "now" (the clock is frozen at each step's moment below)
     for _ in range(30):
         with db.transaction(write=False) as s:
             task = s.scalars(select(CaseTask).where(CaseTask.case_id == case_id, CaseTask.state == "ready")
                              .order_by(CaseTask.id)).first()
+            hearing_date = (s.get(Case, case_id).data or {}).get("hearing_date")
         if task is None:
             return
         late = r.random() < 0.12
         used = (task.time_limit + r.randint(1, 3)) if late else r.randint(0, max(0, task.time_limit - 1))
+        if task.step_id == "statement":
+            used = r.randint(0, 3)  # the party answers within the five working days, or not at all
         try:
             day = calendar.add_period(clock.local_date(moment), used, task.limit_unit)
         except SunhallError:
             return
+        if task.step_id == "hearing" and hearing_date:
+            day = max(day, date.fromisoformat(hearing_date))  # held on the day the notice named
         moment = max(moment + timedelta(minutes=20), _at(day, r))
-        if moment > clock.now():
+        if moment > end:
             return  # this step's time has not come yet: the case stays open
+        if task.step_id == "statement" and r.random() < 0.25:
+            # no answer: the flow's timer ends the period after the fifth working day (行政处罚法 arts. 63, 85)
+            moment = _at(calendar.add_workdays(clock.local_date(task.created_at), 6), r)
+            if moment > end:
+                return
+            with clock.frozen(moment):
+                scheduler.tick(db)
+            continue
         actor = next(u for u in users.values() if u.holds(task.post_code, task.department_id))
         with clock.frozen(moment):
             scheduler.tick(db)
             try:
                 with db.transaction() as s:
-                    if task.step_id == "accept" and r.random() < 0.08:
-                        request_correction(s, case_id, actor, ["申请书签字页"])
+                    if task.step_id in ("accept", "formal_review") and s.get(Case, case_id).accepted_at is None \
+                            and r.random() < 0.08:
+                        request_correction(s, case_id, actor, ["申请书签字页"] if code != INFO else
+                                           ["所需政府信息的名称、文号或者便于查询的其他特征性描述"])
                         return_later = True
                     else:
                         return_later = False
-                        decision = r.random() > 0.1 if task.step_id in ("decide", "approve_reply") else True
+                        decision = r.random() > 0.1 if task.step_id in ("decide", "approve_reply") and code != PENALTY \
+                            else True
                         if task.step_id in ("audit", "review") and r.random() < 0.05:
                             earlier = s.scalars(select(CaseTask.step_id).where(
                                 CaseTask.case_id == case_id, CaseTask.state == "completed")).first()
                             if earlier:
                                 return_to_step(s, task.id, actor, earlier, "材料需要核实，请重新审查")
                                 continue
-                        data = _step_data(task.step_id, r)
+                        data = _step_data(code, task.step_id, moment, r, calendar)
                         complete_task(s, task.id, actor, data=data, opinion="同意。" if decision else "不同意。",
                                       approved=decision, reason=None if decision else "不符合法定条件")
                 if return_later:
-                    moment = moment + timedelta(days=r.randint(2, 6))
-                    if moment > clock.now():
+                    back = _after_correction(db, case_id, code, moment, end, r, actor)
+                    if back is None:
                         return
-                    with clock.frozen(moment), db.transaction() as s:
-                        resume(s, case_id, actor, "申请人已补正")
+                    moment = back
             except SunhallError:
                 if task.step_id == "accept" and r.random() < 0.5:
                     with db.transaction() as s:
@@ -148,11 +188,64 @@ def _drive(db: Database, case_id: int, moment: datetime, r: random.Random, users
                 return
 
 
-def _step_data(step_id: str, r: random.Random) -> dict:
-    if step_id == "decide" and r.random() < 0.5:
-        severity = r.choice(["轻微", "一般", "严重"])
-        amount = {"轻微": 3000, "一般": 12000, "严重": 50000}[severity]
-        return {"penalty_kind": ["罚款"], "severity": severity, "fine_amount": amount}
+def _after_correction(db: Database, case_id: int, code: str, moment: datetime, end: datetime, r: random.Random,
+                      actor) -> datetime | None:
+    """Most applicants supply what was missing within days. The others: an information request
+    lapses when its answer period ends (政府信息公开条例 art. 30; the scheduler's tick closes it as
+    视为放弃申请); a licence application, whose law knows no lapse, is withdrawn by the applicant.
+    Returns the moment the case goes on, or None when it ends here (or waits, for recent cases)."""
+    if r.random() < 0.8:
+        back = moment + timedelta(days=r.randint(2, 6))
+        if back > end:
+            return None
+        with clock.frozen(back), db.transaction() as s:
+            resume(s, case_id, actor, "申请人已补正")
+        return back
+    if code == INFO:
+        return None  # the scheduler lapses it once the period is over
+    gone = moment + timedelta(days=r.randint(15, 40))
+    if gone <= end:
+        with clock.frozen(gone), db.transaction() as s:
+            withdraw(s, case_id, actor, "申请人未能补齐材料，书面申请撤回申请")
+    return None
+
+
+def _step_data(code: str, step_id: str, moment: datetime, r: random.Random, calendar) -> dict:
+    """What each step of a penalty case writes; licence and other decisions carry no fines."""
+    if code != PENALTY:
+        return {}
+    today = clock.local_date(moment)
+    if step_id == "investigate":
+        return {"evidence": "现场检查笔录、询问笔录、现场照片、涉案食品标签及进货凭证"}
+    if step_id == "legal_review":
+        return {"legal_opinion": "事实清楚，证据确凿，程序合法，适用依据正确，同意拟处罚意见。",
+                "violated_provision": VIOLATED, "penalty_basis": BASIS}
+    if step_id == "notify":
+        return {"intended_penalty": "没收超过保质期的食品，并处罚款"}
+    if step_id == "statement":
+        roll = r.random()
+        if roll < 0.45:
+            return {"waived": True, "hearing_requested": False, "statement_received_on": today.isoformat()}
+        if roll < 0.8:
+            return {"defence_statement": "系初次违法，已主动下架销毁，请求从轻处罚。", "hearing_requested": False,
+                    "statement_received_on": today.isoformat()}
+        return {"hearing_requested": True, "statement_received_on": today.isoformat()}
+    if step_id == "hearing_notice":  # at least seven working days ahead (行政处罚法 art. 64(二), 85)
+        return {"hearing_date": calendar.add_workdays(today, r.randint(7, 10)).isoformat(),
+                "hearing_place": "阳光县市场监督管理局三楼听证室", "hearing_officer": "法制股 李明"}
+    if step_id == "hearing":
+        return {"hearing_record": "当事人到场陈述申辩，调查人员出示证据并质证。"}
+    if step_id == "decide":
+        severity = r.choice(["轻微", "轻微", "一般", "严重"])
+        low, high = FINE_RANGE[severity]
+        amount = r.randrange(low, high + 1, 1000)
+        return {"severity": severity, "penalty_kind": ["罚款", "没收违法所得"], "fine_amount": amount,
+                "confiscated_amount": r.choice([36, 48, 96, 120, 240]),
+                "defence_review": "经复核，当事人陈述申辩的事实属实，在裁量基准内确定罚款数额。"}
+    if step_id == "deliver":
+        return {"delivered_on": today.isoformat()}
+    if step_id == "execute":
+        return {"execution": "当事人已按期缴纳罚没款。"}
     return {}
 
 

@@ -1,5 +1,19 @@
 """The demo county's items (事项), every field of domain.md §2. Codes follow the coding rule of
-docs/bpmn.md: item type (2) + county division code (6) + serial (4)."""
+docs/bpmn.md: item type (2) + county division code (6) + serial (4).
+
+Legal time (when the period starts, 补正, 延期), item by item:
+- licences and the registration: the period runs from acceptance (行政许可法 art. 42). Their law
+  sets the applicant no period to answer a 补正 and knows no 视为放弃申请 (art. 32 only obliges the
+  office to tell everything at once), so correction_answer_days is 0: an unanswered 补正 leaves the
+  application unaccepted, it never lapses by itself.
+- 行政处罚: 90 days from 立案 (行政处罚法 art. 60); +30 with the head's approval, longer only by the
+  heads' collective decision (市场监督管理行政处罚程序规定 art. 64).
+- 政府信息公开申请: 20 working days from receipt (政府信息公开条例 arts. 31, 33), +20; a 补正 notice within
+  7 working days of receipt, and art. 30 gives the applicant "a reasonable period": 15 working days
+  here (the same period art. 32 gives a third party to answer; long enough to obtain a document by
+  post), after which the request counts as abandoned (视为放弃申请); the reply period restarts at the
+  corrected request.
+"""
 
 SUPERVISION_PHONE = "0883-6120012"
 
@@ -9,7 +23,8 @@ _MATERIALS_ID = {"name": "申请人身份证明", "format": "纸质或电子", "
 def _item(code, department, **fields):
     base = dict(category=code[:2], case_type="promised", subject_nature="法定机关", charges_fee=False,
                 fee_basis="", fee_standard="不收费", limit_unit="workday", extension_limit=0,
-                correction_notice_limit=5, place="阳光县政务服务中心一楼", supervision_phone=SUPERVISION_PHONE,
+                correction_notice_limit=5, clock_start="acceptance", correction_answer_days=0,
+                correction_stops_clock_basis=None, place="阳光县政务服务中心一楼", supervision_phone=SUPERVISION_PHONE,
                 online_url="", service_forms=[], faq=[], extra={})
     base.update(fields)
     return {"code": code, "department": department, "fields": base}
@@ -79,24 +94,42 @@ ITEMS = [
     ),
     _item(
         "025309300005", "scjgj", name="行政处罚一般程序", category="02", process_key="administrative_penalty_general",
-        section="执法稽查大队", correction_notice_limit=0,
+        section="执法稽查大队", correction_notice_limit=0, clock_start="filing", extension_limit=30,
         legal_basis=[{"title": "中华人民共和国行政处罚法", "article": "第五十四条至第六十五条",
                       "text": "除当场处罚外，行政机关发现公民、法人或者其他组织有依法应当给予行政处罚的行为的，"
                               "必须全面、客观、公正地调查，收集有关证据。"},
                      {"title": "中华人民共和国行政处罚法", "article": "第六十条",
-                      "text": "行政机关应当自行政处罚案件立案之日起九十日内作出行政处罚决定。"}],
+                      "text": "行政机关应当自行政处罚案件立案之日起九十日内作出行政处罚决定。法律、法规、规章另有规定的，从其规定。"},
+                     {"title": "市场监督管理行政处罚程序规定", "article": "第六十四条",
+                      "text": "适用普通程序办理的案件应当自立案之日起九十日内作出处理决定。因案情复杂或者其他原因，不能在规定期限内"
+                              "作出处理决定的，经市场监督管理部门负责人批准，可以延长三十日。案情特别复杂或者有其他特殊情况，经延期仍"
+                              "不能作出处理决定的，应当由市场监督管理部门负责人集体讨论决定是否继续延期。"},
+                     {"title": "中华人民共和国食品安全法", "article": "第一百二十四条第一款第五项",
+                      "text": "生产经营标注虚假生产日期、保质期或者超过保质期的食品、食品添加剂的，没收违法所得和违法生产经营的食品、"
+                              "食品添加剂……违法生产经营的食品、食品添加剂货值金额不足一万元的，并处五万元以上十万元以下罚款；"
+                              "货值金额一万元以上的，并处货值金额十倍以上二十倍以下罚款；情节严重的，吊销许可证。"}],
         conditions="有违法事实，依法应当给予行政处罚，属于本机关管辖。",
         legal_limit=90, promised_limit=90, limit_unit="day", phone="0883-6120315",
         materials=[{"name": "案件来源登记表", "format": "纸质或电子", "original": "原件", "count": 1, "required": True}],
         extra={"处罚种类": ["警告", "通报批评", "罚款", "没收违法所得", "责令停产停业", "暂扣许可证件"],
                "处罚程序": "一般程序", "实施主体": "阳光县市场监督管理局",
-               "裁量基准": {"轻微": [0, 5000], "一般": [5000, 30000], "严重": [30000, 100000]}},
+               # 经营超过保质期的食品, 货值金额不足一万元 (食品安全法 art. 124 ①(五)): 50,000–100,000 yuan; the
+               # standard divides that range (减轻处罚 below it only under 行政处罚法 art. 32, with reasons)
+               "裁量基准": {"轻微": [50000, 65000], "一般": [65000, 85000], "严重": [85000, 100000]},
+               "裁量基准说明": "经营超过保质期的食品，货值金额不足一万元的，依照《中华人民共和国食品安全法》第一百二十四条"
+                             "第一款第五项，并处五万元以上十万元以下罚款：情节轻微的五万元至六万五千元，一般的六万五千元至"
+                             "八万五千元，严重的八万五千元至十万元；货值金额一万元以上的，并处货值金额十倍以上二十倍以下罚款。"},
     ),
     _item(
         "205309300006", "zfb", name="政府信息公开申请", category="20", process_key="government_information_request",
-        section="政务公开办", extension_limit=20, correction_notice_limit=7,
+        section="政务公开办", extension_limit=20, correction_notice_limit=7, clock_start="receipt",
+        correction_answer_days=15,
         legal_basis=[{"title": "中华人民共和国政府信息公开条例", "article": "第三十三条",
-                      "text": "不能当场答复的，应当自收到申请之日起20个工作日内予以答复；需要延长的，延长的期限最长不得超过20个工作日。"}],
+                      "text": "不能当场答复的，应当自收到申请之日起20个工作日内予以答复；需要延长的，延长的期限最长不得超过20个工作日。"},
+                     {"title": "中华人民共和国政府信息公开条例", "article": "第三十条",
+                      "text": "政府信息公开申请内容不明确的，行政机关应当给予指导和释明，并自收到申请之日起7个工作日内一次性告知申请人"
+                              "作出补正，说明需要补正的事项和合理的补正期限。答复期限自行政机关收到补正的申请之日起计算。申请人无正当理由"
+                              "逾期不补正的，视为放弃申请，行政机关不再处理该政府信息公开申请。"}],
         conditions="公民、法人或者其他组织向行政机关申请获取政府信息。",
         legal_limit=20, promised_limit=20, phone="0883-6120100",
         materials=[{"name": "政府信息公开申请表", "format": "纸质或电子", "original": "原件", "count": 1, "required": True},

@@ -12,7 +12,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from engine import clock
+from engine import calendar_notice, clock, incidents
 from engine.errors import InvalidInput, PermissionDenied, SunhallError
 from engine.models import Case, Department, Item, User
 from rules import complaints, reports
@@ -49,7 +49,19 @@ def _refused(exc: SunhallError, target: str, **kw):
 @supervisor_only
 def dashboard():
     data = reports.dashboard(db_session())
-    return render_template("supervision/dashboard.html", d=data, as_json=lambda v: json.dumps(v, ensure_ascii=False))
+    return render_template("supervision/dashboard.html", d=data, as_json=lambda v: json.dumps(v, ensure_ascii=False),
+                           open_incidents=incidents.open_count(db_session()),
+                           calendar_reminder=calendar_notice.missing_next_year_reminder(db_session()))
+
+
+@bp.get("/incidents")
+@supervisor_only
+def incident_list():
+    """定时任务故障: due timers, watches and lapses that failed (retried on every tick) — supervisors and admins."""
+    session = db_session()
+    rows = incidents.open_incidents(session)
+    cases = {c.id: c for c in session.scalars(select(Case).where(Case.id.in_({i.case_id for i in rows if i.case_id})))}
+    return render_template("supervision/incidents.html", rows=rows, cases=cases)
 
 
 @bp.get("/alerts")

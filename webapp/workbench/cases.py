@@ -21,14 +21,17 @@ from flask import (
 from flask_login import login_required
 from sqlalchemy import select
 
+from engine import legaltime
+from engine.calendar import load_calendar
 from engine.errors import InvalidInput, PermissionDenied, SunhallError
-from engine.models import CaseEvent, CasePause, CaseTask, ProcessDefinition, User
+from engine.models import CaseEvent, CaseExtension, CasePause, CaseTask, ProcessDefinition, User
 from engine.models.cases import CASE_STATES, CHANNELS, PAUSE_KINDS
 from engine.service import (
     claim,
-    extend,
+    decide_extension,
     reject,
     request_correction,
+    request_extension,
     resume,
     return_to_applicant,
     return_to_step,
@@ -37,6 +40,7 @@ from engine.service import (
     withdraw,
 )
 from engine.service.common import can_work
+from engine.service.operations import MAX_SPECIAL_DAYS, may_approve_extension, special_procedures_of
 from forms import documents, materials
 from forms.models import CaseDocument, CaseMaterial
 from forms.service import field_history, step_form, submit_step
@@ -46,7 +50,6 @@ from . import bp
 from .common import form_int, me, visible_case
 from .formdata import parse
 
-SPECIAL_PROCEDURES = ("听证", "招标", "拍卖", "检验", "检测", "检疫", "鉴定", "专家评审")
 MAX_UPLOAD = materials.MAX_BYTES
 
 
@@ -70,8 +73,9 @@ def _page(case, error: str | None = None, values=None, status: int = 200):
         if t.step_id not in [e[0] for e in earlier] and (mine is None or t.step_id != mine.step_id):
             earlier.append((t.step_id, t.step_name))
     colleagues = [u for u in users.values() if mine and u.id != user.id and u.holds(mine.post_code, mine.department_id)]
-    approvers = [u for u in users.values() if u.id != user.id and (
-        u.has_role("leader") and u.department_id == case.department_id or u.holds("approve", case.department_id))]
+    approvers = [u for u in users.values() if u.id != user.id and u.active and may_approve_extension(u, case)]
+    extensions = list(session.scalars(select(CaseExtension).where(CaseExtension.case_id == case.id)
+                                      .order_by(CaseExtension.id)))
     return render_template(
         "workbench/case.html", case=case, tasks=tasks, mine=mine, claimable=claimable, sf=sf,
         visible=sf.visible(case.data or {}), done=done, users=users, earlier=earlier, colleagues=colleagues,
@@ -80,7 +84,9 @@ def _page(case, error: str | None = None, values=None, status: int = 200):
         pauses=list(session.scalars(select(CasePause).where(CasePause.case_id == case.id).order_by(CasePause.id))),
         materials=materials.materials_of(session, case.id), missing=materials.missing(session, case.id),
         documents=documents.documents_of(session, case.id), kinds=documents.KINDS, actions=documents.ACTIONS,
-        states=CASE_STATES, pause_names=PAUSE_KINDS, channels=CHANNELS, special=SPECIAL_PROCEDURES,
+        states=CASE_STATES, pause_names=PAUSE_KINDS, channels=CHANNELS, special=special_procedures_of(case.item_version),
+        max_special_days=MAX_SPECIAL_DAYS, extensions=extensions,
+        deadline=legaltime.explain(session, load_calendar(session), case),
         history=[h for h in field_history(session, case.id) if sf.access.get(h.field, "hidden") != "hidden"],
         labels={f["name"]: f["label"] for f in (sf.form.fields if sf.form else [])}, error=error, values=values or {},
         step_names={t.step_id: t.step_name for t in done + tasks}), status
@@ -190,9 +196,36 @@ def resume_case(case_id: int):
 @bp.post("/cases/<int:case_id>/extend")
 @login_required
 def extend_case(case_id: int):
-    return _act(case_id, lambda s, c: extend(s, c.id, me(), form_int(request.form.get("days"), "days", "延期天数"),
-                                             form_int(request.form.get("approver"), "approver", "审批人"),
-                                             request.form.get("reason", ""), _version()), "已延期。")
+    return _act(case_id, lambda s, c: request_extension(
+        s, c.id, me(), form_int(request.form.get("days"), "days", "延期天数"),
+        form_int(request.form.get("approver"), "approver", "批准人"), request.form.get("reason", ""),
+        request.form.get("collective_record") or None, _version()),
+        "延期申请已提交，待批准人审批；批准前办理期限不变。")
+
+
+@bp.post("/cases/<int:case_id>/extensions/<int:extension_id>")
+@login_required
+def decide_extension_view(case_id: int, extension_id: int):
+    def go(session, case):
+        row = session.get(CaseExtension, extension_id)
+        if row is None or row.case_id != case.id:
+            raise InvalidInput("延期申请不属于本办件。")
+        decision = request.form.get("decision")
+        if decision not in ("approve", "refuse"):
+            raise InvalidInput("请选择批准或不批准。", field="decision")
+        decide_extension(session, extension_id, me(), decision == "approve", request.form.get("note"), _version())
+    return _act(case_id, go, "已审批延期申请。")
+
+
+@bp.get("/cases/<int:case_id>/deadline.json")
+@login_required
+def deadline_json(case_id: int):
+    """The case deadline explained: start and why, unit, holidays crossed, pauses, extensions, article."""
+    session = db_session()
+    case = visible_case(case_id)
+    result = legaltime.explain(session, load_calendar(session), case)
+    return jsonify(case_number=case.number, deadline=result.as_dict() if result else None,
+                   pending="办件尚未受理（立案），办理期限自受理（立案）之日起计算。" if result is None else None)
 
 
 @bp.post("/cases/<int:case_id>/reject")

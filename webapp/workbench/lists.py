@@ -11,7 +11,7 @@ from sqlalchemy import select
 from engine import clock
 from engine.calendar import load_calendar
 from engine.errors import InvalidInput
-from engine.models import Item
+from engine.models import Case, CaseExtension, Item
 from engine.models.cases import CASE_STATES, PAUSE_KINDS
 from engine.service.worklist import TABS, Filters, task_list
 
@@ -50,6 +50,8 @@ def index():
     rows, total = task_list(session, me(), tab, filters, load_calendar(session), PAGE, (page - 1) * PAGE)
     items = session.execute(select(Item.id, Item.code).order_by(Item.code)).all()
     names = {i.id: i.current_version.name for i in session.scalars(select(Item))}
-    return render_template("workbench/list.html", rows=rows, total=total, tab=tab, tabs=TABS, page=page,
+    approvals = session.execute(select(CaseExtension, Case).join(Case, Case.id == CaseExtension.case_id).where(
+        CaseExtension.approver_id == me().id, CaseExtension.state == "requested").order_by(CaseExtension.id)).all()
+    return render_template("workbench/list.html", approvals=approvals, rows=rows, total=total, tab=tab, tabs=TABS, page=page,
                            pages=max(1, -(-total // PAGE)), items=items, item_names=names, states=CASE_STATES,
                            pauses=PAUSE_KINDS, args=request.args, today=clock.today())
