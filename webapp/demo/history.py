@@ -78,9 +78,10 @@ def _at(day, r: random.Random) -> datetime:
 
 def load_history(db: Database, count: int = 300, seed: int = 2026, until: date | None = None) -> int:
     """Create ``count`` cases over the year before ``until`` (default: today) once per database, the
-    engine's clock travelling; returns how many were made."""
+    engine's clock travelling; returns how many were made. With ``until`` the history ends the evening
+    before that day, so what falls due on it is left for the scheduler (``sunhall scheduler --once --at``)."""
     if until is not None:
-        with clock.frozen(datetime.combine(until, time(18, 0), clock.LOCAL_TZ)):
+        with clock.frozen(datetime.combine(until - timedelta(days=1), time(18, 0), clock.LOCAL_TZ)):
             return load_history(db, count, seed)
     with db.transaction() as s:
         if s.get(SchedulerLease, MARKER) is not None:
