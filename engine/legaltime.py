@@ -150,8 +150,7 @@ def period_article(version: ItemVersion, basis: str) -> str:
     return BASES.get(basis, ("", "事项设定的承诺期限"))[1]
 
 
-def counted_pauses(calendar: WorkCalendar, case: Case, pauses: list[CasePause], start: date,
-                   unit: str) -> list[PauseLine]:
+def counted_pauses(calendar: WorkCalendar, pauses: list[CasePause], start: date, unit: str) -> list[PauseLine]:
     """The pauses inside the period: each counts its true length in the period's unit (a pause in a
     year not yet entered counts provisionally)."""
     lines = []
@@ -173,7 +172,7 @@ def compute(calendar: WorkCalendar, case: Case, version: ItemVersion, pauses: li
     if case.clock_start is None:
         return None
     unit, start = case.limit_unit, case.clock_start
-    pause_lines = counted_pauses(calendar, case, pauses, start, unit)
+    pause_lines = counted_pauses(calendar, pauses, start, unit)
     ext_lines = [ExtensionLine(e.days, e.reason, users.get(e.approver_id, ""), e.state, e.decided_at, e.collective)
                  for e in sorted(extensions, key=lambda e: e.requested_at)]
     total = case.limit_days + sum(e.days for e in ext_lines if e.state == "approved") + sum(p.days for p in pause_lines)
@@ -222,7 +221,7 @@ def task_due(calendar: WorkCalendar, task: CaseTask, pauses: list[CasePause]) ->
     """A step's due date: its time limit from the day it began, moved on by the clock-stopping
     pauses that ended while it was open; and whether that is provisional."""
     begin = clock.local_date(task.created_at)
-    lines = [p for p in counted_pauses(calendar, None, pauses, begin, task.limit_unit)
+    lines = [p for p in counted_pauses(calendar, pauses, begin, task.limit_unit)
              if p.end is not None and p.start >= begin]
     due = calendar.add_period(begin, task.time_limit + sum(p.days for p in lines), task.limit_unit)
     provisional = bool(calendar.provisional_years(begin, due)) or any(p.provisional for p in lines)

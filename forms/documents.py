@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from engine import clock, legaltime
 from engine.calendar import load_calendar
 from engine.certificates import CERT_TYPES
-from engine.errors import CalendarMissing, InvalidInput, InvalidState
+from engine.errors import InvalidInput, InvalidState
 from engine.models import (
     Case,
     CaseEvent,
@@ -243,10 +243,7 @@ def penalty_notice_context(session: Session, case: Case) -> dict:
     data = case.data or {}
     notice = _completed(session, case, "notify")
     served = clock.local_date(notice.completed_at) if notice else clock.today()
-    try:
-        until = _fmt_date(load_calendar(session).add_workdays(served, 5))
-    except CalendarMissing:
-        until = "五个工作日届满之日"
+    until = _fmt_date(load_calendar(session).add_workdays(served, 5))
     return {"filed_date": _filed_date(case), "facts": _text(data, "facts", "违法事实"),
             "evidence": _text(data, "evidence", "证据"),
             "violated_provision": _text(data, "violated_provision", "违反的法律、法规、规章条款"),

@@ -8,7 +8,6 @@ from sqlalchemy import func, select
 
 from engine import clock
 from engine.calendar import load_calendar
-from engine.errors import CalendarMissing
 from engine.models import CaseEvent, CaseTask, User
 from engine.service.common import specs_for
 
@@ -28,7 +27,7 @@ def check_late_registration(c: Context):
     try:
         event = date.fromisoformat(str(c.data["event_date"]))
         late = load_calendar(c.session).workdays_between(event, clock.local_date(c.case.received_at))
-    except (ValueError, CalendarMissing):
+    except ValueError:
         return
     for rule in c.rules("late_registration"):
         if late > int(rule.params.get("days", 10)):
@@ -177,10 +176,7 @@ def check_statement_period(c: Context):
                        for a in answers)
         notified_on = clock.local_date(notice.completed_at)
         if not answered:
-            try:
-                ends = load_calendar(c.session).add_workdays(notified_on, days)
-            except CalendarMissing:
-                ends = None
+            ends = load_calendar(c.session).add_workdays(notified_on, days)
             if ends is None or clock.today() <= ends:
                 until = f"至{_cn(ends)}届满" if ends else "尚未届满"
                 yield Finding(rule, f"依照{PENALTY_LAW}第六十二条，行政机关拒绝听取当事人的陈述、申辩的，不得作出行政处罚决定。"
@@ -223,10 +219,7 @@ def check_hearing_notice(c: Context):
             if day > today:
                 yield Finding(rule, f"听证通知确定的听证日期是{_cn(day)}，听证尚未举行，不能办结听证环节。", c.t.task)
             continue
-        try:
-            earliest = load_calendar(c.session).add_workdays(today, days)
-        except CalendarMissing:
-            continue
+        earliest = load_calendar(c.session).add_workdays(today, days)
         if day < earliest:
             yield Finding(rule, f"依照{PENALTY_LAW}第六十四条第二项，行政机关应当在举行听证的七日前通知当事人听证的时间、地点；"
                                 f"依照第八十五条，“七日”指工作日，不含法定节假日。今天（{_cn(today)}）发出通知，"

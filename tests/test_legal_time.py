@@ -32,8 +32,6 @@ def at(day: str, hour: int = 10):
 
 
 def _user_id(database, staff_no):
-    from engine.models import User
-
     with database.transaction(write=False) as s:
         return s.scalars(select(User.id).where(User.staff_no == staff_no)).one()
 
