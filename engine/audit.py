@@ -19,13 +19,13 @@ from . import clock
 from .models import Case, CaseEvent, User
 
 
-def _canonical(value):
+def canonical(value):
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     if isinstance(value, dict):
-        return {str(k): _canonical(v) for k, v in value.items()}
+        return {str(k): canonical(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_canonical(v) for v in value]
+        return [canonical(v) for v in value]
     return value
 
 
@@ -36,7 +36,7 @@ def _digest(event: CaseEvent) -> str:
         "task_id": event.task_id, "step_id": event.step_id, "reason": event.reason,
         "before": event.before, "after": event.after, "detail": event.detail, "prev_hash": event.prev_hash,
     }
-    text = json.dumps(_canonical(body), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    text = json.dumps(canonical(body), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -48,7 +48,7 @@ def record(session: Session, case: Case, actor: User | None, action: str, *, tas
         actor_id=actor.id if actor else None, actor_name=actor.name if actor else "系统",
         action=action, task_id=task.id if task is not None else None,
         step_id=task.step_id if task is not None else None, reason=reason,
-        before=_canonical(before or {}), after=_canonical(after or {}), detail=_canonical(detail or {}),
+        before=canonical(before or {}), after=canonical(after or {}), detail=canonical(detail or {}),
         prev_hash=case.last_event_hash or "",
     )
     event.hash = _digest(event)

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import calendar as workcal
-from . import clock, statutory
+from . import clock, statutory, systemlog
 from .errors import InvalidInput, PermissionDenied
 from .models import CalendarYear, User
 from .service.deadlines import Move, recompute_all
@@ -254,7 +254,11 @@ def save_notice(session: Session, notice: Notice, actor: User | None = None) -> 
     workcal.declare_year(session, notice.year, notice.holidays, notice.makeup_workdays, actor_id)
     for day, (is_workday, name) in sorted(notice.other_days.items()):
         workcal.set_day(session, day, is_workday, name, actor_id)
-    return recompute_all(session, actor=actor)
+    moves = recompute_all(session, actor=actor)
+    systemlog.record(session, actor=actor, action="calendar.notice_imported", target=f"{notice.year} 年放假安排",
+                     detail={"holidays": len(notice.holidays), "makeup_workdays": len(notice.makeup_workdays),
+                             "moved_cases": len(moves)})
+    return moves
 
 
 # ---------------------------------------------------------------- the administrator's services
@@ -308,7 +312,10 @@ def change_day(session: Session, actor: User | None, day: date, is_workday: bool
     if name is not None and len(name) > MAX_NAME:
         raise InvalidInput(f"名称不能超过 {MAX_NAME} 个字。")
     workcal.set_day(session, day, is_workday, name, actor.id)
-    return recompute_all(session, actor=actor, since=day)
+    moves = recompute_all(session, actor=actor, since=day)
+    systemlog.record(session, actor=actor, action="calendar.day_changed", target=day.isoformat(),
+                     detail={"day_kind": "上班" if is_workday else "休息", "name": name or "", "moved_cases": len(moves)})
+    return moves
 
 
 def entered_years(session: Session) -> list[CalendarYear]:

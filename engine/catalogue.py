@@ -3,17 +3,21 @@ exactly what an item lacks before it can be published, and comparing two version
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
+from marshmallow import ValidationError, fields, validate
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import clock
-from .errors import InvalidInput, InvalidState, NotFound
+from . import clock, systemlog
+from .calendar import MAX_PERIOD
+from .errors import InvalidInput, InvalidState, NotFound, PermissionDenied
 from .models import Case, CaseTask, Department, Item, ItemChange, ItemVersion, ProcessDefinition, Region
-from .models.items import ITEM_CATEGORIES, ITEM_STATUSES, LIMIT_UNITS, SUBJECT_NATURES
+from .models.items import CASE_TYPES, ITEM_CATEGORIES, ITEM_STATUSES, LIMIT_UNITS, SUBJECT_NATURES
 from .organisation import publish_item
 from .service import Applicant, check_process, complete_task, deploy_process, start_case
+from .validation import Bool, ChineseSchema, Choice, Int, Num, Text, errors_in_chinese
 
 LABELS = {
     "name": "事项名称", "category": "事项分类", "case_type": "办件类型", "legal_basis": "行使依据",
@@ -27,6 +31,166 @@ LABELS = {
 }
 # fields a category must add (domain.md §2): 处罚, 征收, 强制
 CATEGORY_EXTRA = {"02": ("处罚种类", "处罚程序", "实施主体", "裁量基准"), "04": ("征收标准", "征收程序"), "03": ("强制程序",)}
+
+
+CLOCK_STARTS = ("acceptance", "receipt", "filing")  # labels in webapp/catalogue/itemform.py
+MAX_MATERIAL_COUNT = 99  # 份数 of one material
+MAX_ANSWER_DAYS = 60  # 补正答复期限
+MAX_ROWS = 100  # entries of one list (依据, 材料, 表格, 问答)
+MAX_AMOUNT = 10**12  # yuan, 裁量基准
+LONG_TEXT = 5000
+URL = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
+
+
+def _rows(schema: type, label: str, **kw) -> fields.Field:
+    return fields.List(fields.Nested(schema), validate=validate.Length(max=MAX_ROWS, error=f"{label}最多 {MAX_ROWS} 条。"),
+                       error_messages={"invalid": f"{label}格式不正确。"}, metadata={"label": label}, **kw)
+
+
+class _Basis(ChineseSchema):
+    title = Text("法律法规名称", 200)
+    article = Text("条款", 100)
+    text = Text("条文内容", LONG_TEXT, multiline=True)
+
+
+class _Material(ChineseSchema):
+    name = Text("材料名称", 200)  # case_material.name
+    format = Text("材料格式", 50)
+    original = Text("原件或复印件", 20)  # case_material.original
+    count = Int("份数", min=1, max=MAX_MATERIAL_COUNT)
+    required = Bool("是否必需")
+
+
+class _ServiceForm(ChineseSchema):
+    code = Text("表格编号", 50)
+    name = Text("表格名称", 200)
+    note = Text("填写说明", 1000, multiline=True)
+
+
+class _Faq(ChineseSchema):
+    q = Text("问题", 500, multiline=True)
+    a = Text("解答", LONG_TEXT, multiline=True)
+
+
+class _Extra(fields.Field):
+    """分类特有信息: 处罚种类 a list of names, 裁量基准 {情节: [下限, 上限]} in yuan, the rest text."""
+
+    def __init__(self, **kw):
+        super().__init__(metadata={"label": LABELS["extra"]}, **kw)
+        self.key, self.value, self.kind = Text("信息名称", 50), Text("信息内容", LONG_TEXT, multiline=True), Text("处罚种类", 100)
+        self.amount = Num("裁量基准金额", min=0, max=MAX_AMOUNT, places=2)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, dict) or len(value) > MAX_ROWS:
+            raise ValidationError("分类特有信息格式不正确。")
+        out = {}
+        for key, item in value.items():
+            key = self.key.deserialize(key)
+            if key == "处罚种类":
+                if not isinstance(item, list) or len(item) > MAX_ROWS:
+                    raise ValidationError("处罚种类格式不正确。")
+                out[key] = [self.kind.deserialize(k) for k in item]
+            elif key == "裁量基准":
+                out[key] = self._ranges(item)
+            else:
+                out[key] = self.value.deserialize(item)
+        return out
+
+    def _ranges(self, ranges) -> dict:
+        if not isinstance(ranges, dict) or len(ranges) > MAX_ROWS:
+            raise ValidationError("裁量基准格式不正确。")
+        out = {}
+        for severity, pair in ranges.items():
+            severity = self.kind.deserialize(severity)
+            if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+                raise ValidationError(f"裁量基准“{severity}”应有下限和上限。")
+            try:
+                low, high = (self.amount.deserialize(v) for v in pair)
+            except ValidationError as exc:
+                raise ValidationError(f"裁量基准“{severity}”：{errors_in_chinese(exc)['_schema']}") from None
+            if low is None or high is None:
+                raise ValidationError(f"裁量基准“{severity}”应同时填写下限和上限。")
+            if low > high:
+                raise ValidationError(f"裁量基准“{severity}”的下限大于上限。")
+            out[severity] = [low, high]
+        return out
+
+
+def _limit(name: str, high: int = MAX_PERIOD) -> fields.Field:
+    return Int(LABELS[name], min=0, max=high, allow_none=True)
+
+
+class ItemFields(ChineseSchema):
+    """Every field of an item version, with the bounds of its column and of the engine (a period
+    the calendar can count, a material count an intake can store), so that nothing published can
+    make intake or approval fail."""
+
+    name = Text(LABELS["name"], 200, allow_none=True)
+    category = Choice(LABELS["category"], ITEM_CATEGORIES, allow_none=True)
+    case_type = Choice(LABELS["case_type"], CASE_TYPES)
+    subject_nature = Choice(LABELS["subject_nature"], SUBJECT_NATURES, allow_none=True)
+    entrusting_unit = Text(LABELS["entrusting_unit"], 200, allow_none=True)
+    section = Text(LABELS["section"], 100, allow_none=True)
+    conditions = Text(LABELS["conditions"], LONG_TEXT, multiline=True, allow_none=True)
+    charges_fee = Bool(LABELS["charges_fee"])
+    fee_basis = Text(LABELS["fee_basis"], 2000, multiline=True, allow_none=True)
+    fee_standard = Text(LABELS["fee_standard"], 2000, multiline=True, allow_none=True)
+    legal_limit = _limit("legal_limit")
+    promised_limit = _limit("promised_limit")
+    limit_unit = Choice(LABELS["limit_unit"], LIMIT_UNITS, allow_none=True)
+    extension_limit = _limit("extension_limit")
+    correction_notice_limit = _limit("correction_notice_limit")
+    clock_start = Choice(LABELS["clock_start"], CLOCK_STARTS)
+    correction_stops_clock_basis = Text(LABELS["correction_stops_clock_basis"], 300, allow_none=True)
+    correction_answer_days = _limit("correction_answer_days", MAX_ANSWER_DAYS)
+    place = Text(LABELS["place"], 200, allow_none=True)
+    phone = Text(LABELS["phone"], 40, allow_none=True)
+    supervision_phone = Text(LABELS["supervision_phone"], 40, allow_none=True)
+    online_url = Text(LABELS["online_url"], 300, pattern=URL, allow_none=True,
+                      pattern_message="在线办理链接应以 http:// 或 https:// 开头。")
+    materials = _rows(_Material, LABELS["materials"], allow_none=True)
+    legal_basis = _rows(_Basis, LABELS["legal_basis"], allow_none=True)
+    service_forms = _rows(_ServiceForm, LABELS["service_forms"], allow_none=True)
+    faq = _rows(_Faq, LABELS["faq"], allow_none=True)
+    extra = _Extra(allow_none=True)
+    process_key = Text(LABELS["process_key"], 100, allow_none=True)
+
+
+def checked_fields(fields_: dict) -> dict:
+    """The item's fields as they will be stored (text stripped, numbers as numbers), or
+    :class:`InvalidInput` whose ``errors`` say, per field, what is wrong in Chinese."""
+    schema = ItemFields()
+    if not isinstance(fields_, dict):
+        raise InvalidInput("事项信息格式不正确。", errors={"_schema": "事项信息格式不正确。"})
+    try:
+        out = schema.load(fields_)
+    except ValidationError as exc:
+        errors = {}
+        for path, message in errors_in_chinese(exc, schema).items():
+            name, _, rest = path.partition(".")
+            row = rest.split(".")[0]
+            where = f"{LABELS.get(name, name)}第 {int(row) + 1} 行：" if row.isdigit() and name in LABELS else ""
+            errors.setdefault(name, where + message)
+        raise InvalidInput("；".join(m.rstrip("。") for m in errors.values()) + "。", errors=errors) from None
+    return {**fields_, **out}  # promised within legal: missing_fields says so with what else is lacking
+
+
+def _checked(fields_: dict, refused: str) -> dict:
+    try:
+        return checked_fields(fields_)
+    except InvalidInput as exc:
+        raise InvalidInput(f"事项信息有误，{refused}：{exc.message}", **exc.details) from None
+
+
+REASON_MAX = 2000
+
+
+def _reason(reason) -> str:
+    """A change's reason: text without control characters, within REASON_MAX."""
+    try:
+        return Text("变更理由", REASON_MAX, multiline=True, required=True).deserialize(reason)
+    except ValidationError as exc:
+        raise InvalidInput(errors_in_chinese(exc)["_schema"], field="reason") from None
 
 
 def item_code(session: Session, category: str, region_code: str) -> str:
@@ -113,7 +277,9 @@ def running_cases_by_version(session: Session, process_key: str) -> dict[int, in
 
 def publish_checked(session: Session, code: str | None, department, fields: dict, region_code: str, actor=None) -> Item:
     """Publish a new version of an item (a new item when ``code`` is None), refused while the
-    completeness check finds anything missing."""
+    completeness check finds anything missing or the fields check finds a value out of bounds
+    (checked again at publishing: a change stored before these checks may hold one)."""
+    fields = _checked(fields, "不能发布")
     lacking = missing_fields(session, fields)
     if lacking:
         raise InvalidInput("事项信息不完整，不能发布。缺少：" + "、".join(lacking) + "。", missing=lacking)
@@ -140,12 +306,30 @@ def _find_item(session: Session, code: str) -> Item:
     return item
 
 
+def require_designer(actor) -> None:
+    """Changing the catalogue (事项 and 流程图) is the designers' work; the service checks it, not
+    only the pages."""
+    if actor is None or not actor.has_role("designer"):
+        raise PermissionDenied("只有流程设计人员可以申报事项或流程图的变更。")
+
+
+def _log(session: Session, actor, change: ItemChange, what: str, name: str) -> None:
+    systemlog.record(session, actor=actor, action="catalogue.changed", target=f"{what}：{name}"[:200],
+                     detail={"change": change.id, "kind": CHANGE_KINDS.get(change.kind, "事项信息")})
+
+
+CHANGE_KINDS = {"item": "事项信息", "flow": "流程图", "status": "事项状态"}
+
+
 def declare_change(session: Session, actor, fields: dict, reason: str, item_code_: str | None = None,
                    department=None) -> ItemChange:
     """申报: propose a new item or a new version; the legal office reviews it (a BPMN flow) before it
     is published. Refused at once while the completeness check finds anything missing."""
+    require_designer(actor)
     if not (reason or "").strip():
         raise InvalidInput("请说明变更理由（法律法规或职能调整的依据）。", field="reason")
+    reason = _reason(reason)
+    fields = _checked(fields, "不能申报")
     lacking = missing_fields(session, fields)
     if lacking:
         raise InvalidInput("事项信息不完整，不能申报。缺少：" + "、".join(lacking) + "。", missing=lacking)
@@ -161,16 +345,19 @@ def declare_change(session: Session, actor, fields: dict, reason: str, item_code
                         reason=reason.strip(), state="declared", created_at=clock.now(), created_by_id=actor.id)
     session.add(change)
     session.flush()
+    _log(session, actor, change, "申报事项变更", fields.get("name", ""))
     _start_review(session, change, department, actor, f"事项变更申报：{fields['name']}")
     return change
 
 
 def declare_status(session: Session, actor, item_code_: str, status: str, reason: str) -> ItemChange:
     """暂停、恢复或注销一个事项, after the legal office agrees."""
-    if status not in ITEM_STATUSES:
-        raise InvalidInput(f"事项状态 {status} 无效。", field="status")
+    require_designer(actor)
+    if not isinstance(status, str) or status not in ITEM_STATUSES:
+        raise InvalidInput("请从事项状态的选项中选择。", field="status")
     if not (reason or "").strip():
         raise InvalidInput("请说明理由（法律法规或职能调整的依据）。", field="reason")
+    reason = _reason(reason)
     item = _find_item(session, item_code_)
     if item.status == "cancelled":
         raise InvalidState("事项已注销，不能再变更。")
@@ -180,6 +367,7 @@ def declare_status(session: Session, actor, item_code_: str, status: str, reason
                         reason=reason.strip(), state="declared", created_at=clock.now(), created_by_id=actor.id)
     session.add(change)
     session.flush()
+    _log(session, actor, change, f"申报{ITEM_STATUSES[status]}", item.current_version.name)
     _start_review(session, change, item.department, actor,
                   f"事项{ITEM_STATUSES[status] if status != 'active' else '恢复'}申报：{item.current_version.name}")
     return change
@@ -205,6 +393,7 @@ def save_flow(session: Session, actor, process_key: str, data: bytes) -> ItemCha
     """Save the designer's flow chart as the draft of a flow change. The server checks it in full
     first (ProcessInvalid lists each problem with its element). The first save opens the legal
     review (its 申报 step is the designer's); while that step is open the draft may be saved again."""
+    require_designer(actor)
     item = item_for_process(session, process_key)
     result = check_process(session, data, f"{process_key}.bpmn", item)
     if result.process_id != process_key:
@@ -222,6 +411,7 @@ def save_flow(session: Session, actor, process_key: str, data: bytes) -> ItemCha
                         created_at=clock.now(), created_by_id=actor.id)
     session.add(change)
     session.flush()
+    _log(session, actor, change, "保存流程图草稿", result.name or process_key)
     _start_review(session, change, department, actor, f"流程图变更申报：{result.name or process_key}")
     return change
 

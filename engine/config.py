@@ -1,4 +1,8 @@
-"""Settings read from the environment (``SUNHALL_*``), with defaults for the embedded setup."""
+"""Settings read from the environment (``SUNHALL_*``), with defaults for the embedded setup.
+
+A value that cannot be read raises :class:`ConfigError` with a Chinese message naming the
+variable, so ``sunhall serve`` stops with one clear line instead of a traceback.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,15 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PROCESSES_DIR = REPO_ROOT / "processes"
 MIGRATIONS_DIR = REPO_ROOT / "migrations"
+MB = 1024 * 1024
+
+
+class ConfigError(ValueError):
+    """An environment variable with a value Sunhall cannot use; the message is for the operator."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
 
 
 def _instance_dir() -> Path:
@@ -19,15 +32,46 @@ def default_database_url() -> str:
     return f"sqlite:///{_instance_dir() / 'sunhall.sqlite'}"
 
 
+def _number(name: str, default, kind=int, minimum=None):
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        what = "整数" if kind is int else "数字"
+        raise ConfigError(f"环境变量 {name} 的值“{raw}”无效，应为{what}。") from None
+    if minimum is not None and value < minimum:
+        raise ConfigError(f"环境变量 {name} 的值“{raw}”无效，不能小于 {minimum}。")
+    return value
+
+
+def _flag(name: str) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise ConfigError(f"环境变量 {name} 的值“{raw}”无效，应为 1 或 0。")
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = field(default_factory=default_database_url)
     secret_key: str = ""
     timezone: str = "Asia/Shanghai"
     max_loops: int = 50
-    bpmn_max_bytes: int = 2 * 1024 * 1024
+    bpmn_max_bytes: int = 2 * MB
     expression_timeout: float = 0.5
     instance_dir: Path = field(default_factory=_instance_dir)
+    # serving and accounts
+    max_request_bytes: int = 25 * MB  # MAX_CONTENT_LENGTH: larger bodies get the 413 page
+    secure_cookies: bool = False  # behind HTTPS: session and remember cookies only over TLS
+    login_max_failures: int = 5  # consecutive wrong passwords before the account locks ...
+    login_lock_minutes: int = 15  # ... for this long (never for ever; an administrator can unlock sooner)
+    login_rate_limit: str = "10 per minute"  # failed logins per client address (Flask-Limiter notation)
+    redis_url: str = ""  # rate-limit counters shared by all workers; empty: each process counts alone
+    trusted_proxies: int = 0  # reverse proxies in front (X-Forwarded-For hops to trust for the client address)
 
     @classmethod
     def from_env(cls, **overrides) -> Settings:
@@ -36,10 +80,17 @@ class Settings:
             database_url=env.get("SUNHALL_DATABASE_URL") or default_database_url(),
             secret_key=env.get("SUNHALL_SECRET_KEY", ""),
             timezone=env.get("SUNHALL_TIMEZONE", "Asia/Shanghai"),
-            max_loops=int(env.get("SUNHALL_MAX_LOOPS", "50")),
-            bpmn_max_bytes=int(env.get("SUNHALL_BPMN_MAX_BYTES", str(2 * 1024 * 1024))),
-            expression_timeout=float(env.get("SUNHALL_EXPRESSION_TIMEOUT", "0.5")),
+            max_loops=_number("SUNHALL_MAX_LOOPS", 50, minimum=1),
+            bpmn_max_bytes=_number("SUNHALL_BPMN_MAX_BYTES", 2 * MB, minimum=1024),
+            expression_timeout=_number("SUNHALL_EXPRESSION_TIMEOUT", 0.5, float, minimum=0.01),
             instance_dir=_instance_dir(),
+            max_request_bytes=_number("SUNHALL_MAX_REQUEST_MB", 25, minimum=1) * MB,
+            secure_cookies=_flag("SUNHALL_SECURE_COOKIES"),
+            login_max_failures=_number("SUNHALL_LOGIN_MAX_FAILURES", 5, minimum=1),
+            login_lock_minutes=_number("SUNHALL_LOGIN_LOCK_MINUTES", 15, minimum=1),
+            login_rate_limit=env.get("SUNHALL_LOGIN_RATE_LIMIT", "").strip() or "10 per minute",
+            redis_url=env.get("SUNHALL_REDIS_URL", "").strip(),
+            trusted_proxies=_number("SUNHALL_TRUSTED_PROXIES", 0, minimum=0),
         )
         values.update(overrides)
         return cls(**values)

@@ -18,18 +18,26 @@ from . import clock
 from .db import Database
 from .errors import SunhallError
 from .models import SchedulerIncident
+from .validation import is_chinese
 
 log = logging.getLogger(__name__)
 _TABLE = SchedulerIncident.__table__
 _sinks: list[list[str]] = []  # keys recorded while a ``counting()`` block is open (the tick's report)
 
 
+KINDS = {"timer": "流程定时器", "lapse": "补正期满", "hook": "定时任务", "watch": "监察预警到期检查", "rule": "监察规则"}
+
+
 def describe(exc: BaseException) -> str:
-    """The error as an administrator sees it: our own errors by their message, others by type and text."""
+    """The error as an administrator sees it: our own errors by their (Chinese) message, others by
+    their type and, when it is Chinese, their text: a library's English stays in the server log,
+    with the traceback."""
     if isinstance(exc, SunhallError):
         text = exc.message
+    elif is_chinese(str(exc)):
+        text = f"内部错误（{type(exc).__name__}：{exc}）"
     else:
-        text = f"{type(exc).__name__}: {exc}"
+        text = f"内部错误（{type(exc).__name__}），详见服务器日志。"
     return text[:4000]
 
 

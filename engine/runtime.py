@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import threading
 from collections import OrderedDict
+from datetime import date as _date
 from datetime import datetime as _datetime
+from decimal import Decimal
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -25,6 +28,10 @@ from SpiffWorkflow.bpmn.serializer.migration.version_migration import MIGRATIONS
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SERIALIZER_VERSION
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent, IntermediateCatchEvent
+from SpiffWorkflow.bpmn.specs.mixins.exclusive_gateway import ExclusiveGateway
+from SpiffWorkflow.bpmn.specs.mixins.inclusive_gateway import InclusiveGateway
+from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.util.task import TaskState
@@ -45,6 +52,7 @@ class _ClockDatetime(_datetime):
 
 
 spiff_timer.datetime = _ClockDatetime
+log = logging.getLogger(__name__)
 
 
 class SandboxEnvironment(BasePythonScriptEngineEnvironment):
@@ -62,10 +70,13 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         return True
 
     def call_service(self, context, **kwargs):
-        raise NotImplementedError("Sunhall 不支持服务任务")
+        raise FlowError("Sunhall 不支持服务任务。")
 
 
 class SunhallScriptEngine(PythonScriptEngine):
+    """Evaluates through the sandbox. A failure becomes a FlowError that names the element by its
+    name and id and says the cause in Chinese; SpiffWorkflow's English wrapper never forms."""
+
     def __init__(self, calendar=None, timeout: float = 0.5):
         super().__init__(environment=SandboxEnvironment(calendar, timeout))
 
@@ -73,7 +84,50 @@ class SunhallScriptEngine(PythonScriptEngine):
         definition = getattr(task.task_spec, "event_definition", None)
         if isinstance(definition, spiff_timer.TimerEventDefinition) and sandbox.is_iso_timer(expression):
             return expression.strip()
-        return super().evaluate(task, expression, external_context)
+        try:
+            return self.environment.evaluate(expression, task.data, external_context)
+        except Exception as exc:
+            raise FlowError(expression_failure(task.task_spec, expression, exc), code=_code(exc),
+                            element=task.task_spec.bpmn_id) from exc
+
+    def execute(self, task, script, external_context=None):
+        try:
+            return self.environment.execute(script, task.data, external_context or {})
+        except Exception as exc:
+            raise FlowError(expression_failure(task.task_spec, None, exc), code=_code(exc),
+                            element=task.task_spec.bpmn_id) from exc
+
+
+def element_label(spec) -> str:
+    """“是否现场核查”（g_check）: an element by its name, with its id for the designer."""
+    kind = next((label for cls, label in _KINDS if isinstance(spec, cls)), "环节")
+    name, bpmn_id = getattr(spec, "bpmn_name", None), getattr(spec, "bpmn_id", None) or spec.name
+    return f"{kind}“{name}”（{bpmn_id}）" if name else f"{kind} {bpmn_id}"
+
+
+_KINDS = ((ExclusiveGateway, "网关"), (InclusiveGateway, "网关"), (ScriptTask, "脚本任务"),
+          (BoundaryEvent, "定时器"), (IntermediateCatchEvent, "定时器"), (SunhallUserTask, "环节"))
+
+
+def expression_failure(spec, expression: str | None, exc: BaseException) -> str:
+    """网关“是否现场核查”（g）的条件表达式“x > 1”出错：未定义的变量 x."""
+    cause = sandbox.explain(exc)
+    if expression is None:
+        line = exc.details.get("line") if isinstance(exc, SunhallError) else None
+        return f"{element_label(spec)}的脚本出错{f'（第 {line} 行）' if line else ''}：{cause}"
+    shown = " ".join(expression.split())
+    shown = shown if len(shown) <= 60 else shown[:57] + "…"
+    if isinstance(getattr(spec, "event_definition", None), spiff_timer.TimerEventDefinition):
+        what = "时间表达式"
+    elif isinstance(spec, (ExclusiveGateway, InclusiveGateway)):
+        what = "条件表达式"
+    else:
+        what = "表达式"
+    return f"{element_label(spec)}的{what}“{shown}”出错：{cause}"
+
+
+def _code(exc: BaseException) -> str:
+    return exc.code if isinstance(exc, SunhallError) else "expression_failed"
 
 
 # --- state without the spec ----------------------------------------------------------------
@@ -100,6 +154,10 @@ class _StateConverter(BpmnWorkflowConverter):
 _config = dict(CAMUNDA_CONFIG)
 _config[BpmnWorkflow] = _StateConverter
 _registry = BpmnWorkflowSerializer.configure(_config)
+# Scripts may leave dates (add_workdays) and amounts (Decimal) in task data; SpiffWorkflow only
+# knows datetime and timedelta, and json.dumps would fail on the others at save time.
+_registry.register(_date, lambda v: {"value": v.isoformat()}, lambda v: _date.fromisoformat(v["value"]))
+_registry.register(Decimal, lambda v: {"value": str(v)}, lambda v: Decimal(v["value"]))
 _serializer = BpmnWorkflowSerializer(_registry)
 
 
@@ -243,20 +301,19 @@ def flow_errors():
 
 
 def describe(exc: WorkflowException) -> str:
-    """A Chinese sentence for the clerk; the English detail stays in the log."""
+    """A Chinese sentence for the clerk and the designer; the English detail stays in the log."""
     task = getattr(exc, "task", None)
-    where = ""
-    if task is not None:
-        where = f"“{task.task_spec.bpmn_name or task.task_spec.bpmn_id}”处"
+    spec = task.task_spec if task is not None else getattr(exc, "task_spec", None)
+    where = f"{element_label(spec)}处" if spec is not None else ""
     cause = exc.__cause__ or getattr(exc, "exception", None)
     while cause is not None and isinstance(cause, WorkflowException) and cause.__cause__ is not None:
         cause = cause.__cause__
-    if isinstance(cause, NameError):
-        name = getattr(cause, "name", None) or str(cause)
-        return f"流程在{where}需要数据“{name}”，但办件中还没有填写，请补充后再提交。"
+    log.warning("workflow stopped at %s: %s", where, exc)
     if isinstance(cause, SunhallError):
         return f"流程在{where}出错：{cause.message}"
-    return f"流程在{where}无法继续：{type(cause).__name__ if cause else type(exc).__name__}。请联系流程管理员检查流程图。"
+    if cause is not None and not isinstance(cause, WorkflowException):
+        return f"流程在{where}出错：{sandbox.explain(cause)}。请联系流程管理员检查流程图。"
+    return f"流程在{where}无法继续（{type(exc).__name__}）。请联系流程管理员检查流程图。"
 
 
 def prune_event_manager(workflow: BpmnWorkflow) -> None:

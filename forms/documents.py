@@ -14,10 +14,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from engine import clock, legaltime
+from engine import audit, clock, legaltime
 from engine.calendar import load_calendar
 from engine.certificates import CERT_TYPES
-from engine.errors import InvalidInput, InvalidState
+from engine.errors import InvalidInput, InvalidState, NotFound, PermissionDenied, SunhallError
 from engine.models import (
     Case,
     CaseEvent,
@@ -30,7 +30,8 @@ from engine.models import (
     Region,
     User,
 )
-from engine.service.common import step_config
+from engine.service import authority
+from engine.service.common import can_work, lock_case, specs_for, step_config
 
 from .materials import materials_of
 from .models import CaseDocument, DocumentCounter
@@ -70,7 +71,9 @@ ACTIONS = {
     "transfer": "转办", "return": "退回", "return_to_applicant": "退回申请人", "resubmitted": "重新提交",
     "suspend": "特别程序开始", "resume": "特别程序结束", "correction": "补正告知", "correction_supplied": "补正完成",
     "reject": "不予受理", "withdraw": "撤回", "extend": "延期", "timer": "定时提醒", "document": "出具文书",
+    "material_upload": "上传材料", "material_replace": "更换材料（新版本）",
     "extension_requested": "申请延期", "extension_refused": "不批准延期", "lapse": "视为放弃申请",
+    "recompute_deadlines": "重新计算期限",
 }
 
 
@@ -154,12 +157,119 @@ def next_number(session: Session, case: Case, kind: str) -> str:
     return f"{prefix}〔{year}〕{serial}号"
 
 
-def produce(session: Session, case: Case, kind: str, actor: User, out_dir: Path, **extra) -> CaseDocument:
-    """Fill, number and store one document of a case."""
+# --- who may issue which document, in which state ---------------------------------------------------
+
+# documents a person asks for on the case page (the others come with the command that needs them)
+ON_REQUEST = ("acceptance_notice", "grant_decision", "denial_decision", "delivery_receipt", "case_file")
+# documents of a closed case that the person who closed it prints and delivers
+CLOSING = frozenset({"rejection_decision", "grant_decision", "registration_notice", "denial_decision",
+                     "delivery_receipt", "case_file", "lapse_notice"})
+CLOSING_ACTIONS = ("finish", "reject", "withdraw", "lapse")
+# documents that certify one fact of the case: issued once, with one 文号
+ONCE = frozenset({"acceptance_notice", "rejection_decision", "grant_decision", "registration_notice",
+                  "denial_decision"})
+
+
+def _effective_kind(session: Session, case: Case, kind: str) -> str:
+    if kind == "grant_decision" and session.get(ItemVersion, case.item_version_id).category == "07":
+        return "registration_notice"  # a registration (行政确认) is notified, not a licence decision
+    return kind
+
+
+def _names_kind(title: str, kind: str) -> bool:
+    """Whether a document named in a flow chart (``sunhall:documents``) is this kind: designers
+    write "准予许可决定书" for 准予行政许可决定书 and "补正告知书" for 补正材料告知书."""
+    def plain(text: str) -> str:
+        return text.replace("行政许可", "许可").replace("材料", "").strip()
+    if kind == "registration_notice":
+        return title.startswith("准予") and title.endswith("登记通知书")
+    return plain(title) == plain(KINDS[kind].title)
+
+
+def producing_steps(session: Session, case: Case, kind: str) -> set[str]:
+    """The steps of the case's flow chart that produce this kind of document."""
+    spec, _ = specs_for(session, case.definition_id)
+    return {name for name, task_spec in spec.task_specs.items()
+            if getattr(task_spec, "step", None) is not None
+            and any(_names_kind(title, kind) for title in task_spec.step.documents)}
+
+
+def _certifies(session: Session, case: Case, kind: str) -> str | None:
+    """Why the case's state does not (yet) support what the document certifies, or None."""
+    title = KINDS[kind].title
+    result = case.result or ""
+    if kind == "acceptance_notice":
+        if case.accepted_at is None or case.state == "rejected":
+            return "办件尚未受理，不能出具受理通知书。"
+        if case.case_type == "instant":
+            return "即办件当场办结，不出具受理通知书。"
+    elif kind == "rejection_decision" and case.state != "rejected":
+        return "办件没有作出不予受理决定，不能出具不予受理决定书。"
+    elif kind in ("grant_decision", "registration_notice") and not (case.state == "finished" and result.startswith("准予")):
+        return f"办件尚未作出准予决定并办结，不能出具{title}。"
+    elif kind == "denial_decision" and not (case.state == "finished" and result.startswith("不予")):
+        return "办件尚未作出不予许可决定并办结，不能出具不予行政许可决定书。"
+    elif kind == "delivery_receipt" and not any(d.kind != "delivery_receipt" for d in documents_of(session, case.id)):
+        return "办件还没有需要送达的文书，不能出具送达回证。"
+    return None
+
+
+def _handles(session: Session, case: Case, kind: str, actor: User) -> bool:
+    """The actor handles (or handled) a step that produces the document; a flow naming no step for
+    it leaves it to the case's handlers; the person who closed a case prints its closing documents."""
+    tasks = list(session.scalars(select(CaseTask).where(CaseTask.case_id == case.id)))
+    steps = producing_steps(session, case, kind) or {t.step_id for t in tasks}
+    if any(t.state == "ready" and t.step_id in steps and can_work(actor, t) for t in tasks):
+        return True
+    if any(t.state == "completed" and t.step_id in steps and t.completed_by_id == actor.id for t in tasks):
+        return True
+    if not case.is_open and kind in CLOSING:
+        closing = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id,
+                                                          CaseEvent.action.in_(CLOSING_ACTIONS))
+                                  .order_by(CaseEvent.seq.desc())).first()
+        return closing is not None and closing.actor_id == actor.id
+    return False
+
+
+def refusal(session: Session, case: Case, kind: str, actor: User) -> SunhallError | None:
+    """Why the actor may not issue this document now (the error to raise), or None."""
+    if kind not in KINDS:
+        return NotFound("文书类型不存在。")
+    if not authority.offers(session, case, "document"):
+        return InvalidState(f"“{case.subject or case.number}”是内部流程，不出具{KINDS[kind].title}。")
+    kind = _effective_kind(session, case, kind)
+    if not _handles(session, case, kind, actor):
+        return PermissionDenied(f"只有办理出具{KINDS[kind].title}环节的工作人员可以出具此文书。")
+    reason = _certifies(session, case, kind)
+    return InvalidState(reason) if reason else None
+
+
+def offered(session: Session, case: Case, actor: User) -> list[str]:
+    """The documents the case page offers this actor now."""
+    return [kind for kind in ON_REQUEST if refusal(session, case, kind, actor) is None]
+
+
+def issue(session: Session, case: Case, kind: str, actor: User, out_dir: Path) -> CaseDocument:
+    """A person asks for a document: only the handler of the step that produces it, only in the
+    state the document certifies. Nothing is numbered or stored when refused."""
+    error = refusal(session, case, kind, actor)
+    if error is not None:
+        raise error
+    effective = _effective_kind(session, case, kind)
+    if effective in ONCE:  # one decision, one number: asking again prints the same document
+        issued = next((d for d in documents_of(session, case.id) if d.kind == effective), None)
+        if issued is not None:
+            return issued
+    return produce(session, case, kind, actor, out_dir)
+
+
+def produce(session: Session, case: Case, kind: str, actor: User | None, out_dir: Path, **extra) -> CaseDocument:
+    """Fill, number and store one document of a case, and record it in the case's log. Callers are
+    commands that already checked their authority (``issue`` for a person's request)."""
     if kind not in KINDS:
         raise InvalidInput(f"文书类型 {kind} 不存在。")
-    if kind == "grant_decision" and session.get(ItemVersion, case.item_version_id).category == "07":
-        kind = "registration_notice"  # a registration (行政确认) is notified, not a licence decision
+    case = lock_case(session, case.id)  # one writer at a time numbers it and appends to the case's chain
+    kind = _effective_kind(session, case, kind)
     context = base_context(session, case)
     context.update(_kind_context(session, case, kind, actor, extra))
     number = next_number(session, case, kind)
@@ -175,6 +285,8 @@ def produce(session: Session, case: Case, kind: str, actor: User, out_dir: Path,
                        context=context, created_at=clock.now(), created_by_id=actor.id if actor else None)
     session.add(doc)
     session.flush()
+    audit.record(session, case, actor, "document", detail={"kind": kind, "title": title, "number": number,
+                                                           "document": doc.id})
     return doc
 
 

@@ -1,4 +1,5 @@
-"""Tables of the forms layer: form versions, field history, countable facts, materials, documents."""
+"""Tables of the forms layer: form versions, field history, countable facts, materials and their
+versions, one-time intake tokens, documents."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import Boolean, ForeignKey, Integer, Numeric, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.models import Base, JSONType, UTCDateTime
 
@@ -69,6 +70,39 @@ class CaseMaterial(Base):
     mime: Mapped[str | None] = mapped_column(String(100))
     checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # every uploaded file, newest first; the columns above describe the newest one
+    versions: Mapped[list[CaseMaterialVersion]] = relationship(
+        order_by="CaseMaterialVersion.version.desc()", viewonly=True)
+
+
+class CaseMaterialVersion(Base):
+    """材料版本: one uploaded file of a material. Replacing a file adds a version; none is ever
+    overwritten, so what the case was decided on can always be shown again."""
+
+    __tablename__ = "case_material_version"
+    __table_args__ = (UniqueConstraint("material_id", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    material_id: Mapped[int] = mapped_column(ForeignKey("case_material.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    file_name: Mapped[str] = mapped_column(String(255))
+    stored_path: Mapped[str] = mapped_column(String(500))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    mime: Mapped[str] = mapped_column(String(100))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+
+class IntakeToken(Base):
+    """一次性收件令牌: one per intake form shown. The first submission claims it (the primary key
+    makes a second, concurrent claim wait and then fail), so the same form posted twice makes
+    one case, and the second post is shown that case."""
+
+    __tablename__ = "intake_token"
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class CaseDocument(Base):

@@ -9,14 +9,14 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError
+from marshmallow import RAISE, Schema, ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine import clock
 from engine.errors import InvalidInput, NotFound
 
-from .fields import TYPES, build_field
+from .fields import LICENCE_FORMATS, TYPES, FormSchema, build_field, describe, required_field
 from .models import FormVersion
 
 DEFINITIONS = Path(__file__).parent / "definitions"
@@ -61,6 +61,8 @@ def check_definition(definition: dict) -> None:
             raise InvalidInput(f"表单 {definition.get('key')} 的字段 {f.get('name')} 类型 {f.get('type')} 无效。")
         if f["name"] in names:
             raise InvalidInput(f"表单 {definition.get('key')} 的字段名 {f['name']} 重复。")
+        if f.get("format") is not None and f.get("format") not in LICENCE_FORMATS:
+            raise InvalidInput(f"字段 {f['name']} 的编号格式 {f.get('format')} 无效。")
         if f.get("default_access", "read") not in ACCESS:
             raise InvalidInput(f"字段 {f['name']} 的默认权限无效。")
         names.add(f["name"])
@@ -111,53 +113,28 @@ def get_form(session: Session, key: str) -> Form:
 def step_schema(form: Form, access: dict[str, str], current: dict) -> Schema:
     """The schema of what a step may write: only writable fields; unknown keys are refused by
     :func:`validate_step_data` before this runs."""
-    attrs = {}
-    for f in form.fields:
-        if access[f["name"]] != "write":
-            continue
-        nested = None
-        if f["type"] == "group":
-            nested = Schema.from_dict({sub["name"]: _required(build_field(sub), sub, {}) for sub in f["fields"]})
-            nested.Meta = type("Meta", (), {"unknown": EXCLUDE})
-        attrs[f["name"]] = _required(build_field(f, nested), f, current)
-    schema_cls = Schema.from_dict(attrs, name=f"{form.key}_step")
-    return schema_cls(unknown=RAISE)
-
-
-def _required(field_obj, spec: dict, current: dict):
-    if spec.get("required") and current.get(spec["name"]) in (None, "", []):
-        field_obj.required = True
-        field_obj.allow_none = False
-        field_obj.error_messages["required"] = "必填。"
-        field_obj.error_messages["null"] = "必填。"
-    return field_obj
+    attrs = {f["name"]: required_field(build_field(f), f, current) for f in form.fields if access[f["name"]] == "write"}
+    return FormSchema.from_dict(attrs, name=f"{form.key}_step")(unknown=RAISE)
 
 
 def validate_step_data(form: Form, access: dict[str, str], current: dict, raw: dict) -> dict:
     """Validate what a step submits. Writes to read-only or hidden fields are refused, naming the
-    field; every other problem names its field too. Returns the clean values."""
+    field; every other problem names its field too (``errors``: field name -> Chinese message, for
+    the page to show beside each field). Returns the clean values."""
+    if not isinstance(raw, dict):
+        raise InvalidInput("提交的表单数据格式不正确。")
     for name in raw:
         if name not in access:
-            raise InvalidInput(f"表单中没有字段“{name}”。", field=name)
+            raise InvalidInput(f"表单中没有字段“{str(name)[:60]}”。", field=str(name)[:60])
         if access[name] != "write":
             label = form.spec(name)["label"]
             what = "只读" if access[name] == "read" else "不可见"
-            raise InvalidInput(f"字段“{label}”在本环节{what}，不能修改。", field=name)
-    cleaned = {k: (None if v == "" else v) for k, v in raw.items()}
+            raise InvalidInput(f"字段“{label}”在本环节{what}，不能修改。", field=name,
+                               errors={name: f"{label}：本环节{what}，不能修改。"})
     try:
-        return step_schema(form, access, current).load(cleaned)
+        return step_schema(form, access, current).load(raw)
     except ValidationError as exc:
-        messages = []
-        for name, problems in exc.messages.items():
-            label = form.spec(name)["label"] if name in access else name
-            messages.append(f"{label}：{_flatten(problems)}")
-        raise InvalidInput("；".join(messages), field=next(iter(exc.messages), None), errors=exc.messages) from None
-
-
-def _flatten(problems) -> str:
-    if isinstance(problems, dict):
-        return "；".join(f"第 {int(k) + 1} 项 {_flatten(v)}" if str(k).isdigit() else f"{k} {_flatten(v)}"
-                        for k, v in problems.items())
-    if isinstance(problems, list):
-        return "".join(_flatten(p) for p in problems)
-    return str(problems)
+        errors = {name: f"{form.spec(name)['label']}：{describe(form.spec(name), problems)}"
+                  for name, problems in exc.messages.items() if name in access}
+        message = "；".join(errors.values())
+        raise InvalidInput(message or "提交的表单数据格式不正确。", field=next(iter(errors), None), errors=errors) from None

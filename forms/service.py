@@ -12,7 +12,7 @@ from engine import clock
 from engine.errors import NotFound
 from engine.models import Case, CaseTask, User
 from engine.service import complete_task
-from engine.service.common import specs_for, step_config
+from engine.service.common import require_can_work, specs_for, step_config
 
 from .models import CaseFact, CaseFieldChange
 from .registry import Form, get_form, validate_step_data
@@ -68,6 +68,8 @@ def submit_step(session: Session, task_id: int, actor: User, raw: dict | None = 
     if task is None:
         raise NotFound(f"环节 {task_id} 不存在。")
     case = session.get(Case, task.case_id)
+    if task.state == "ready":
+        require_can_work(actor, task)  # who may act is settled before what they typed is judged
     sf = step_form(session, case, task)
     clean = {}
     if sf.form is not None:

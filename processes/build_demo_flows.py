@@ -59,6 +59,12 @@ def _bounds(node):
     return cx - w // 2, cy - h // 2, w, h
 
 
+# work between offices, not a citizen's application: the flow declares the case operations it offers
+# (engine.service.authority)
+INTERNAL = {key: ' sunhall:internal="true" sunhall:operations="complete,claim,return,transfer"'
+            for key in ("supervise_order", "item_review")}
+
+
 def build(process_id, name, nodes, flows, timers=()):
     form_key, access = FORMS.get(process_id, (None, {}))
     for n in nodes:
@@ -134,7 +140,7 @@ def build(process_id, name, nodes, flows, timers=()):
   xmlns:di="http://www.omg.org/spec/DD/20100524/DI" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
   xmlns:camunda="http://camunda.org/schema/1.0/bpmn" xmlns:sunhall="urn:sunhall:bpmn:1.0"
   id="defs_{process_id}" targetNamespace="urn:sunhall:demo" exporter="Sunhall" exporterVersion="0.1">
-  <bpmn:process id="{process_id}" name="{escape(name)}" isExecutable="true">
+  <bpmn:process id="{process_id}" name="{escape(name)}" isExecutable="true"{INTERNAL.get(process_id, "")}>
 {chr(10).join(body)}
   </bpmn:process>
   <bpmndi:BPMNDiagram id="diagram_{process_id}">

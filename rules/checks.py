@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
 
 from sqlalchemy import func, select
@@ -12,6 +13,7 @@ from engine.models import CaseEvent, CaseTask, User
 from engine.service.common import specs_for
 
 from .context import Context, Finding
+from .params import number_text
 
 # --- the checks, one function per rule type ------------------------------------------------------
 
@@ -63,6 +65,17 @@ def check_required_fields(c: Context):
                     yield Finding(rule, f"选择了“{option}”，但没有录入金额（{amount_field}），不能作出决定。", c.t.task)
 
 
+def _amount(value) -> float | None:
+    """A submitted amount as a finite number, or None when it is not one ("abc", "NaN", "1e400")."""
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(str(value).replace(",", "").strip())
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
 def check_fee(c: Context):
     if c.t.action != "complete":
         return
@@ -70,10 +83,14 @@ def check_fee(c: Context):
         fee = c.t.data.get(rule.params.get("field", "fee"))
         if not fee:
             continue
+        amount = _amount(fee)
         if not c.version.charges_fee:
             yield Finding(rule, f"事项“{c.version.name}”依法不收费，不能收取 {fee} 元。", c.t.task)
-        elif float(fee) > float(rule.params.get("max", 0)):
-            yield Finding(rule, f"收费 {fee} 元超过标准上限 {rule.params.get('max')} 元。", c.t.task, level="alarm",
+        elif amount is None:
+            yield Finding(rule, f"收费金额“{fee}”不是有效的数字。", c.t.task)
+        elif amount > float(rule.params.get("max", 0)):
+            yield Finding(rule, f"收费 {fee} 元超过标准上限 {number_text(float(rule.params['max']))} 元。", c.t.task,
+                          level="alarm",
                           tags=["non_blocking"])
 
 
@@ -82,14 +99,18 @@ def check_discretion(c: Context):
         return
     standard = (c.version.extra or {}).get("裁量基准") or {}
     for rule in c.rules("discretion"):
-        amount = c.data.get(rule.params.get("amount_field", "fine_amount"))
+        raw = c.data.get(rule.params.get("amount_field", "fine_amount"))
         severity = c.data.get(rule.params.get("severity_field", "severity"))
-        if amount is None or severity not in standard:
+        if raw is None or not isinstance(severity, str) or severity not in standard:
+            continue
+        amount = _amount(raw)
+        if amount is None:
+            yield Finding(rule, f"罚款金额“{raw}”不是有效的数字，不能与裁量基准比较。", c.t.task)
             continue
         low, high = standard[severity]
-        if low <= float(amount) <= high:
+        if low <= amount <= high:
             continue
-        text = f"罚款 {float(amount):,.2f} 元超出“{severity}”情节的裁量范围 {low:,}–{high:,} 元"
+        text = f"罚款 {amount:,.2f} 元超出“{severity}”情节的裁量范围 {low:,}–{high:,} 元"
         reason, second = c.t.data.get("discretion_reason"), c.t.data.get("second_approver")
         approver = c.session.scalars(select(User).where(User.staff_no == str(second or ""))).first()
         if reason and approver is not None and approver.id != (c.t.actor.id if c.t.actor else None) and \
@@ -226,6 +247,10 @@ def check_hearing_notice(c: Context):
                                 f"听证最早可以安排在{_cn(earliest)}，所填听证日期{_cn(day)}不足{days}个工作日。", c.t.task)
 
 
-CHECKS = [check_decision_before_acceptance, check_late_registration, check_backdated, check_required_fields, check_fee,
-          check_discretion, check_returned_many, check_refusal, check_suspended_item, check_risk_point,
-          check_statement_period, check_hearing_notice]
+CHECKS_BY_TYPE = {  # rule type: its check (each check reads only its own type's rules)
+    "decision_before_acceptance": check_decision_before_acceptance, "late_registration": check_late_registration,
+    "backdated": check_backdated, "required_fields": check_required_fields, "fee": check_fee,
+    "discretion": check_discretion, "returned_many": check_returned_many, "refusal": check_refusal,
+    "suspended_item": check_suspended_item, "risk_point": check_risk_point, "statement_period": check_statement_period,
+    "hearing_notice": check_hearing_notice}
+CHECKS = list(CHECKS_BY_TYPE.values())

@@ -3,12 +3,15 @@ random sampling, and the quarterly report with its grades."""
 
 from __future__ import annotations
 
+import math
 import random
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -17,8 +20,15 @@ from engine import clock
 from engine.calendar import load_calendar
 from engine.errors import InvalidInput
 from engine.models import Case, CaseEvent, CaseTask, Department, Item, Post
+from engine.validation import normalize
 
 from .models import LEVELS, Alert, Complaint
+
+
+def finite(value: float | None) -> float | None:
+    """A statistic as stored and shown: NaN and Infinity become None (shown "—")."""
+    return value if value is None or math.isfinite(value) else None
+
 
 GRADES = ((0.95, "优秀"), (0.90, "良好"), (0.80, "合格"), (0.0, "不合格"))
 
@@ -35,23 +45,26 @@ def quarter_of(day: date) -> tuple[date, date]:
 
 
 def parse_period(text: str | None) -> tuple[date, date, str]:
-    """``2026Q3`` / ``2026-09`` / ``2026`` / empty (the current quarter) → [start, end) and a label."""
+    """``2026Q3`` / ``2026-09`` / ``2026`` / empty (the current quarter) → [start, end) and a label.
+    Full-width digits are accepted; anything else is refused with the formats to use."""
     today = clock.today()
+    text = normalize(text or "").strip().upper()
     if not text:
         start, end = quarter_of(today)
         return start, end, f"{start.year}年第{(start.month - 1) // 3 + 1}季度"
-    try:
-        if "Q" in text.upper():
-            year, q = text.upper().split("Q")
-            start = date(int(year), (int(q) - 1) * 3 + 1, 1)
-            return start, quarter_of(start)[1], f"{year}年第{q}季度"
-        if "-" in text:
-            year, month = text.split("-")
-            start = date(int(year), int(month), 1)
-            return start, (start + timedelta(days=32)).replace(day=1), f"{year}年{int(month)}月"
-        return date(int(text), 1, 1), date(int(text) + 1, 1, 1), f"{text}年"
-    except (ValueError, TypeError):
-        raise InvalidInput("统计期格式应为 2026Q3、2026-09 或 2026。", field="period") from None
+    if not re.match(r"(19|20|21)\d\d", text):  # years the calendar and the clock can reach
+        raise InvalidInput("统计期格式应为 2026Q3、2026-09 或 2026（年份 1900–2199）。", field="period")
+    if match := re.fullmatch(r"(\d{4})Q([1-4])", text):
+        year, q = int(match[1]), int(match[2])
+        start = date(year, (q - 1) * 3 + 1, 1)
+        return start, quarter_of(start)[1], f"{year}年第{q}季度"
+    if (match := re.fullmatch(r"(\d{4})-(\d{1,2})", text)) and 1 <= int(match[2]) <= 12:
+        year, month = int(match[1]), int(match[2])
+        start = date(year, month, 1)
+        return start, (start + timedelta(days=32)).replace(day=1), f"{year}年{month}月"
+    if re.fullmatch(r"\d{4}", text):
+        return date(int(text), 1, 1), date(int(text) + 1, 1, 1), f"{int(text)}年"
+    raise InvalidInput("统计期格式应为 2026Q3、2026-09 或 2026。", field="period")
 
 
 @dataclass
@@ -70,7 +83,8 @@ class Row:
     days: list = field(default_factory=list)
 
     def rate(self, part: int, whole: int) -> float | None:
-        return round(part / whole, 4) if whole else None
+        """A share, or None ("—") when there is nothing to divide by: never Infinity or NaN."""
+        return finite(round(part / whole, 4)) if whole > 0 else None
 
     @property
     def on_time_rate(self):
@@ -94,7 +108,8 @@ class Row:
 
     @property
     def average_days(self):
-        return round(sum(self.days) / len(self.days), 1) if self.days else None
+        days = [d for d in self.days if math.isfinite(d)]
+        return finite(round(sum(days) / len(days), 1)) if days else None
 
     @property
     def grade(self) -> str:
@@ -231,15 +246,34 @@ def sample_finished(session: Session, count: int, start: date, end: date, item_i
     return list(session.scalars(select(Case).where(Case.id.in_(chosen)).order_by(Case.number))) if chosen else []
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+EXCEL_MAX_TEXT = 32767
+
+
+def safe_cell(value):
+    """A value as a spreadsheet cell may safely hold, for every export (xlsx or csv): text that a
+    spreadsheet would run as a formula (it starts with = + - @, a tab or a carriage return) gets a
+    leading apostrophe, characters the xlsx format forbids are dropped, and overlong text is cut
+    to a cell's limit; NaN and Infinity become empty cells. Numbers, dates and None pass as they are."""
+    if isinstance(value, float):
+        return finite(value)
+    if not isinstance(value, str):
+        return value
+    text = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if text.startswith(FORMULA_START):
+        text = "'" + text
+    return text[:EXCEL_MAX_TEXT]
+
+
 def to_excel(rows: list[Row], title: str, path_or_buffer) -> None:
     wb = Workbook()
     ws = wb.active
     ws.title = "绩效统计"
-    ws.append([title])
+    ws.append([safe_cell(title)])
     ws["A1"].font = Font(bold=True, size=14)
     ws.append(["单位/环节"] + [label for _, label in COLUMNS])
     for r in rows:
-        ws.append([r.label] + [getattr(r, key) for key, _ in COLUMNS])
+        ws.append([safe_cell(v) for v in [r.label] + [getattr(r, key) for key, _ in COLUMNS]])
     for col in ws.iter_cols(min_row=3, min_col=2, max_col=len(COLUMNS) + 1):
         for cell in col:
             if isinstance(cell.value, float) and COLUMNS[cell.column - 2][0].endswith("rate"):

@@ -3,17 +3,24 @@ handle alerts (acknowledge, dismiss with a reason, resolve, open a 督办)."""
 
 from __future__ import annotations
 
+from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import clock
+from engine import clock, incidents, systemlog
 from engine.errors import InvalidInput, InvalidState, NotFound, PermissionDenied
-from engine.models import Case, Department, Item, User
+from engine.models import Case, Department, Item, ProcessDefinition, User
+from engine.models.items import ITEM_CATEGORIES
 from engine.service import Applicant, start_case
+from engine.service.common import specs_for
+from engine.validation import Choice, Text, errors_in_chinese
 
 from .catalogue import DEFAULT_RULES
 from .context import invalidate
+from .evaluate import incident_key
 from .models import LEVELS, Alert, Rule, RuleVersion
+from .params import params_of
+from .params import validate as validate_params
 
 SCOPES = {"all": "全部事项", "category": "事项类别", "item": "单个事项", "step": "单个环节"}
 
@@ -51,26 +58,32 @@ def require_supervisor(actor: User) -> None:
 def update_rule(session: Session, rule_id: int, actor: User, *, params: dict | None = None, level: str | None = None,
                 enabled: bool | None = None, scope_kind: str | None = None, scope_value: str | None = None,
                 note: str | None = None) -> Rule:
+    """Change a rule as a new version. Every value is checked here (the pages only help): the
+    parameters against their type's schema, so that a value the checks cannot use is refused at
+    save instead of failing every transition. ``params`` may name only some keys; the others keep
+    their stored values. A successful save closes the rule's open incident."""
     require_supervisor(actor)
     rule = session.get(Rule, rule_id)
     if rule is None:
         raise NotFound("规则不存在。")
-    if not note or not note.strip():
-        raise InvalidInput("请填写修改说明。", field="note")
-    if level is not None and level not in LEVELS:
-        raise InvalidInput("级别无效。", field="level")
-    if scope_kind is not None and scope_kind not in SCOPES:
-        raise InvalidInput("适用范围无效。", field="scope_kind")
-    if scope_kind not in (None, "all") and not (scope_value or "").strip():
-        raise InvalidInput("请填写适用范围的值（类别代码、事项编码或 事项编码:环节）。", field="scope_value")
+    note = _checked(Text("修改说明", NOTE_MAX, multiline=True, required=True), note, "note")
+    if level is not None:
+        _checked(Choice("级别", LEVELS), level, "level")
+    if scope_kind is not None:
+        _checked(Choice("适用范围", SCOPES), scope_kind, "scope_kind")
+        scope_value = _checked(Text("适用范围的值", SCOPE_MAX), scope_value or "", "scope_value")
+        if scope_kind != "all" and not scope_value:
+            raise InvalidInput("请填写适用范围的值（类别代码、事项编码或 事项编码:环节）。", field="scope_value")
+        if scope_kind != "all":
+            _require_scope_exists(session, scope_kind, scope_value)
+    if enabled is not None and not isinstance(enabled, bool):
+        raise InvalidInput("启用状态应为“是”或“否”。", field="enabled")
     if params is not None:
-        for key, value in params.items():
-            old = rule.params.get(key)
-            if isinstance(old, (int, float)) and not isinstance(value, (int, float)):
-                raise InvalidInput(f"参数 {key} 必须是数字。", field=key)
-            if key == "share" and not 0 < float(value) < 1:
-                raise InvalidInput("比例必须在 0 和 1 之间（例如 0.8 表示 4/5）。", field=key)
-        rule.params = {**rule.params, **params}
+        if not isinstance(params, dict):
+            raise InvalidInput("规则参数格式不正确，应为一组名称和值。", field="params")
+        known = {p.key for p in params_of(rule.type)}
+        stored = {k: v for k, v in (rule.params if isinstance(rule.params, dict) else {}).items() if k in known}
+        rule.params = validate_params(rule.type, {**stored, **params})
     if level is not None:
         rule.level = level
     if enabled is not None:
@@ -79,12 +92,55 @@ def update_rule(session: Session, rule_id: int, actor: User, *, params: dict | N
         rule.scope_kind, rule.scope_value = scope_kind, (scope_value or None) if scope_kind != "all" else None
     rule.version += 1
     rule.updated_at, rule.updated_by_id = clock.now(), actor.id
-    session.add(RuleVersion(rule_id=rule.id, version=rule.version, snapshot=_snapshot(rule), note=note.strip(),
+    session.add(RuleVersion(rule_id=rule.id, version=rule.version, snapshot=_snapshot(rule), note=note,
                             changed_at=rule.updated_at, changed_by_id=actor.id))
     session.flush()
+    systemlog.record(session, actor=actor, action="rules.changed", target=f"{rule.code} {rule.name}",
+                     detail={"version": rule.version, "note": note})
+    incidents.resolve(session, incident_key(rule.code))
     session.info["rules_changed"] = True  # the cache is dropped again once this commits
     invalidate()
     return rule
+
+
+def _require_scope_exists(session: Session, kind: str, value: str) -> None:
+    """A scope naming no category, item or step would switch the rule off unnoticed: refused."""
+    if kind == "category":
+        if value not in ITEM_CATEGORIES:
+            raise InvalidInput(f"事项类别“{value}”不存在，请填写类别代码，如 01（行政许可）。", field="scope_value")
+        return
+    code, _, step = value.partition(":")
+    item = session.scalars(select(Item).where(Item.code == code)).first()
+    if item is None:
+        raise InvalidInput(f"事项编码“{code}”不存在。", field="scope_value")
+    if kind == "step":
+        steps = _steps_of(session, item)
+        if step not in steps:
+            known = "、".join(f"{sid}（{name}）" for sid, name in steps.items()) or "无"
+            raise InvalidInput(f"事项“{item.current_version.name}”的流程中没有环节“{step}”。可用的环节：{known}。",
+                               field="scope_value")
+
+
+def _steps_of(session: Session, item: Item) -> dict[str, str]:
+    definition = session.scalars(select(ProcessDefinition).where(
+        ProcessDefinition.process_key == item.current_version.process_key)
+        .order_by(ProcessDefinition.version.desc())).first() if item.current_version else None
+    if definition is None:
+        return {}
+    spec, _ = specs_for(session, definition.id)
+    return {name: t.bpmn_name or name for name, t in spec.task_specs.items() if getattr(t, "step", None) is not None}
+
+
+NOTE_MAX = 500
+SCOPE_MAX = 120  # supervision_rule.scope_value
+
+
+def _checked(field, value, name: str):
+    """One value through a field of engine.validation; a refusal names the field."""
+    try:
+        return field.deserialize(value)
+    except ValidationError as exc:
+        raise InvalidInput(errors_in_chinese(exc)["_schema"], field=name) from None
 
 
 def _alert(session: Session, alert_id: int, actor: User, allowed: tuple[str, ...]) -> Alert:

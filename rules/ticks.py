@@ -12,10 +12,12 @@ from sqlalchemy.orm import Session
 from engine import clock, incidents
 from engine.calendar import load_calendar
 from engine.db import Database
+from engine.errors import InvalidInput, SunhallError
 from engine.models import Case, CaseEvent, CaseTask, Item, ItemVersion, SchedulerLease
 
 from .context import active_rules
 from .models import Alert, Rule, Watch
+from .params import stored_problem
 from .watches import resolve_done_reminders
 
 CLOSES = {"step_overdue": ("step_warning", "reminder"), "case_overdue": ("case_warning",)}
@@ -174,6 +176,9 @@ _CLOSE = (update(_ALERTS).where(_ALERTS.c.rule_code == bindparam("b_code"), _ALE
 
 
 def _message(session: Session, rule, case: Case, task: CaseTask | None, now, later: list) -> str | None:
+    reason = stored_problem(rule)
+    if reason is not None:  # the watch stays, an incident says why; it fires once the rule is mended
+        raise InvalidInput(f"监察规则 {rule.code} 的参数有误：{reason}")
     share = f"{float(rule.params.get('share', 0.8)):.0%}"
     if rule.type == "reminder":
         return f"环节“{task.step_name}”将于 {task.due_date} 到期，请抓紧办理。"
@@ -212,6 +217,9 @@ def check_volume(session: Session, month: date) -> int:
         counts[start] = dict(rows)
     made = 0
     for rule in rules:
+        reason = stored_problem(rule)
+        if reason is not None:
+            raise InvalidInput(f"监察规则 {rule.code} 的参数有误：{reason}")
         threshold, minimum = float(rule.params.get("threshold", 0.5)), int(rule.params.get("min_cases", 5))
         for item_id in set(counts[first]) | set(counts[prev]) | set(counts[year_ago]):
             now_count = counts[first].get(item_id, 0)
@@ -232,14 +240,26 @@ def check_volume(session: Session, month: date) -> int:
 
 
 def check_volume_monthly(session: Session) -> int:
-    """Once a month (a marker row), judge the month that just ended."""
+    """Once a month (a marker row), judge the month that just ended. A failure is an incident and
+    is tried again on the next tick (the marker goes with the failed savepoint); the rest of the
+    tick goes on."""
     today = clock.today()
     last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
     marker = f"volume:{last_month:%Y-%m}"
     if session.get(SchedulerLease, marker) is not None:
         return 0
-    session.add(SchedulerLease(name=marker, holder="rules", expires_at=clock.now()))
-    return check_volume(session, last_month)
+    try:
+        with session.begin_nested():
+            session.add(SchedulerLease(name=marker, holder="rules", expires_at=clock.now()))
+            made = check_volume(session, last_month)
+    except Exception as exc:
+        log.error("volume check of %s failed: %s", last_month, incidents.describe(exc),
+                  exc_info=not isinstance(exc, SunhallError))
+        with session.begin_nested():
+            incidents.record(session, marker, "rule", f"办件量异常检查（{last_month:%Y年%m月}）", None, exc)
+        return 0
+    incidents.resolve(session, marker)
+    return made
 
 
 def _at(day: date):

@@ -15,6 +15,7 @@ from engine.models import Case, CaseTask
 
 from .context import active_rules
 from .models import Alert, Watch
+from .params import usable
 
 # --- time-driven watches ---------------------------------------------------------------------------
 
@@ -48,13 +49,13 @@ def _task_watches(rules, calendar, case: Case, task: CaseTask, rows: list) -> No
         rows.append(dict(case_id=case.id, task_id=task.id, rule_code=code, fire_at=_midnight(day),
                          provisional=task.due_provisional))
 
-    for rule in rules.get("reminder", ()):
+    for rule in usable(rules.get("reminder", ())):
         add(rule.code, _before(calendar, task.due_date, int(rule.params.get("days_before", 1)), task.limit_unit))
-    for rule in rules.get("step_warning", ()):
+    for rule in usable(rules.get("step_warning", ())):
         if task.time_limit > 0:
             keep = task.time_limit - math.ceil(task.time_limit * float(rule.params.get("share", 0.8)))
             add(rule.code, _before(calendar, task.due_date, keep, task.limit_unit))
-    for rule in rules.get("step_overdue", ()):
+    for rule in usable(rules.get("step_overdue", ())):
         add(rule.code, task.due_date + timedelta(days=1))
 
 
@@ -89,13 +90,13 @@ def plan_watches(session: Session, case: Case) -> None:
         _task_watches(rules, calendar, case, task, rows)
     if case.deadline is not None:
         provisional = case.deadline_provisional is not None
-        for rule in rules.get("case_warning", ()):
+        for rule in usable(rules.get("case_warning", ())):
             if case.limit_days > 0:
                 keep = case.limit_days - math.ceil(case.limit_days * float(rule.params.get("share", 0.8)))
                 add(rule.code, None, _before(calendar, case.deadline, keep, case.limit_unit), provisional)
-        for rule in rules.get("case_overdue", ()):
+        for rule in usable(rules.get("case_overdue", ())):
             add(rule.code, None, case.deadline + timedelta(days=1), provisional)
-    for rule in rules.get("inactivity", ()):
+    for rule in usable(rules.get("inactivity", ())):
         quiet = calendar.add_workdays(clock.today(), int(rule.params.get("days", 10)))
         add(rule.code, None, quiet + timedelta(days=1), bool(calendar.provisional_years(clock.today(), quiet)))
     if rows:

@@ -14,7 +14,17 @@ from sqlalchemy import create_engine, delete, select, text
 from engine import clock, migrate
 from engine.config import Settings
 from engine.db import Database
-from engine.models import Base, Case, CaseCounter, CaseEvent, CasePause, CaseTask, SchedulerLease, User
+from engine.models import (
+    Base,
+    Case,
+    CaseCounter,
+    CaseEvent,
+    CasePause,
+    CaseTask,
+    SchedulerLease,
+    SeriesCounter,
+    User,
+)
 from engine.service import Applicant
 from forms.models import DocumentCounter
 from rules.models import Alert, Complaint, Watch
@@ -71,7 +81,7 @@ def clean_cases(db) -> None:
 
     runtime.live_workflows.clear()
     with db.transaction() as session:
-        for model in (Alert, Watch, Complaint, CaseEvent, CasePause, CaseTask, Case, CaseCounter, SchedulerLease,
+        for model in (Alert, Watch, Complaint, CaseEvent, CasePause, CaseTask, Case, CaseCounter, SeriesCounter, SchedulerLease,
                       DocumentCounter):
             session.execute(delete(model))
 

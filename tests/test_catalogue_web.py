@@ -55,7 +55,7 @@ def test_a_change_is_declared_from_the_form_and_shown_to_the_legal_office(client
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "审核中" in page
     rows = re.findall(r"<tr><td>([^<]+)</td><td><pre>([^<]*)</pre></td><td><pre>([^<]*)</pre></td></tr>", page)
-    assert rows == [("承诺期限", "15", "10")]  # exactly the one field that changed
+    assert rows == [("承诺期限", "15 工作日", "10 工作日")]  # exactly the one field that changed
 
 
 def test_comparing_two_item_versions_shows_exactly_the_differences(client, run, database, restore_catalogue):
@@ -110,7 +110,7 @@ def test_flow_versions_show_running_cases_and_compare(client, run, database, fro
     page = client.get(f"/flows/{KEY}?a=1&b=2").get_data(as_text=True)
     assert re.findall(r'<td class="running">(\d+)</td>', page) == ["2", "1"]
     diff = page.split('id="flow-diff"')[1].split("</table>")[0]
-    assert re.findall(r"<code>([^<]+)</code>", diff) == ["expert", "flow_7", "flow_expert"]
+    assert re.findall(r'data-element="([^"]+)"', diff) == ["expert", "flow_7", "flow_expert"]
     exported = client.get(f"/flows/{KEY}/2.bpmn")
     assert exported.get_data() == with_expert() and "attachment" in exported.headers["Content-Disposition"]
 

@@ -186,7 +186,8 @@ def test_correction_notice_lists_exactly_what_is_missing(run, database, frozen_c
     assert "1. 经营场所平面图和设备布局图" in paragraphs and "2. 食品安全自查、从业人员健康管理等制度" in paragraphs
     assert any("第三十二条" in p for p in paragraphs)
     with database.transaction(write=False) as s:
-        assert s.scalars(select(CaseEvent.action).where(CaseEvent.case_id == case.id)).all()[-1] == "correction"
+        actions = s.scalars(select(CaseEvent.action).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)).all()
+    assert actions[-2:] == ["correction", "document"]  # the notice is in the case's chain
     assert any(p == "2026年9月28日" for p in paragraphs)  # dated in Chinese form, by the engine's clock
 
 

@@ -3,17 +3,20 @@ these, read engine/runtime.py again."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from importlib.metadata import version
 
 import pytest
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.util.task import TaskState
 
 from engine import clock, runtime
 from engine.bpmn.parser import parse_specs
 from engine.bpmn.xmlsafe import parse_xml
+from engine.errors import FlowError
 
 TIMER_FLOW = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -92,3 +95,65 @@ def test_state_round_trips_without_the_spec_and_timers_follow_our_clock():
         runtime.run_engine(wf2, 50)
         assert wf2.data.get("reminded") is True or any(t.data.get("reminded") for t in wf2.get_tasks())
         assert [t.task_spec.bpmn_id for t in runtime.ready_user_tasks(wf2)] == ["b"]
+
+
+GATEWAY_FLOW = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="t">
+  <bpmn:process id="p"{executable}>
+    <bpmn:startEvent id="s"/>
+    <bpmn:exclusiveGateway id="g" name="是否现场核查" default="no"/>
+    <bpmn:endEvent id="e1"/><bpmn:endEvent id="e2"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="g"/>
+    <bpmn:sequenceFlow id="yes" sourceRef="g" targetRef="e1">
+      <bpmn:conditionExpression>x &gt; 1</bpmn:conditionExpression></bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="no" sourceRef="g" targetRef="e2"/>
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+@pytest.mark.parametrize("attribute,executable", [("", True), (' isExecutable="true"', True),
+                                                  (' isExecutable="1"', False), (' isExecutable="false"', False)])
+def test_spiff_reads_a_missing_is_executable_as_executable_and_only_the_word_true(attribute, executable):
+    """validate.executable_processes follows the first; parser.parse_specs rewrites ``1`` for the second."""
+    parser = CamundaParser()
+    parser.add_bpmn_str(GATEWAY_FLOW.format(executable=attribute).encode())
+    if executable:
+        assert parser.get_spec("p") is not None
+    else:
+        with pytest.raises(ValidationException, match="is not executable"):
+            parser.get_spec("p")
+    ours = parse_xml(GATEWAY_FLOW.format(executable=attribute).encode(), 1 << 20)
+    if executable or attribute == ' isExecutable="1"':  # xsd:boolean 1 is true: our parser says so
+        assert parse_specs(ours, "p")[0] is not None
+
+
+def test_spiff_evaluates_a_gateway_condition_with_the_gateway_task_and_lets_our_error_through():
+    """Our script engine names the element from the task it is given, and SpiffWorkflow re-raises
+    a non-Spiff exception from a task unchanged (specs/base.py ``_run``)."""
+    seen = []
+
+    class Recording(runtime.SunhallScriptEngine):
+        def evaluate(self, task, expression, external_context=None):
+            seen.append((task.task_spec.bpmn_id, expression))
+            return super().evaluate(task, expression, external_context)
+
+    specs = parse_specs(parse_xml(GATEWAY_FLOW.format(executable="").encode(), 1 << 20), "p")
+    wf = runtime.new_workflow(specs, Recording())
+    with pytest.raises(FlowError) as failed:
+        wf.do_engine_steps()
+    assert seen == [("g", "x > 1")]
+    assert failed.value.message == "网关“是否现场核查”（g）的条件表达式“x > 1”出错：未定义的变量 x（办件数据中还没有“x”）"
+
+
+def test_spiff_serializer_knows_datetime_but_not_date_or_decimal_upstream():
+    """Why runtime registers date and Decimal: upstream, json.dumps fails on them at save time."""
+    from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+
+    specs = parse_specs(parse_xml(GATEWAY_FLOW.format(executable="").encode(), 1 << 20), "p")
+    wf = runtime.new_workflow(specs, runtime.SunhallScriptEngine())
+    wf.data.update(due=date(2026, 10, 9), fee=Decimal("12.50"))
+    with pytest.raises(TypeError):
+        BpmnWorkflowSerializer().serialize_json(wf)
+    restored = runtime.load_state(runtime.dump_state(wf), runtime.SERIALIZER_VERSION, specs,
+                                  runtime.SunhallScriptEngine())
+    assert restored.data["due"] == date(2026, 10, 9) and restored.data["fee"] == Decimal("12.50")

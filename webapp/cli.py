@@ -1,8 +1,17 @@
-"""The ``sunhall`` command."""
+"""The ``sunhall`` command.
+
+Output never interprets what it prints: both consoles have markup, emoji codes and highlighting
+off, so a flow chart named ``[/bold]`` prints as ``[/bold]``; colour is asked for explicitly with
+``style=``. Mistakes on the command line, bad settings and an unreachable database end with one
+Chinese line and a non-zero exit code, never a traceback (``-v`` shows it for an unexpected error).
+"""
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
+import socket
 import sys
 from datetime import date
 from pathlib import Path
@@ -10,16 +19,24 @@ from pathlib import Path
 import click
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import select
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from werkzeug.serving import run_simple
 
-from engine import audit, migrate
+try:  # gunicorn runs on Linux and other Unixes only; elsewhere there is ``serve --dev``
+    from gunicorn.app.base import BaseApplication
+except ImportError:  # pragma: no cover - not on the platforms we run
+    BaseApplication = None
+
+from engine import audit, clock, migrate, passwords, systemlog
 from engine import calendar as workcal
 from engine import calendar_notice as notices
 from engine import scheduler as sched
 from engine.bpmn import validate_file
-from engine.config import Settings
+from engine.config import ConfigError, Settings
 from engine.db import Database
 from engine.errors import SunhallError
+from engine.models import User
 from engine.service import deploy_process
 from engine.service.deadlines import recompute_all
 
@@ -28,8 +45,8 @@ from .demo import load_demo
 from .demo.county import DEMO_PASSWORD
 from .demo.history import load_history
 
-console = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+console = Console(soft_wrap=True, markup=False, emoji=False)
+err = Console(stderr=True, soft_wrap=True, markup=False, emoji=False)
 
 
 def _db() -> Database:
@@ -37,12 +54,116 @@ def _db() -> Database:
 
 
 def _fail(message: str, code: int = 1):
-    err.print(f"[red]{message}[/red]", highlight=False)
+    err.print(message, style="red")
     sys.exit(code)
 
 
-@click.group()
-@click.option("-v", "--verbose", is_flag=True, help="详细日志")
+# click's own words in its help pages (it looks them up through gettext, which has no Chinese here)
+CLICK_WORDS = {"Usage:": "用法：", "Options": "选项", "Commands": "命令", "Arguments": "参数",
+               "Show this message and exit.": "显示本帮助并退出。", "Show the version and exit.": "显示版本并退出。"}
+
+
+def _click_in_chinese() -> None:
+    import click.core
+    import click.decorators
+    import click.formatting
+
+    def words(text: str) -> str:
+        return CLICK_WORDS.get(text, text)
+
+    for module in (click.core, click.decorators, click.formatting):
+        module._ = words
+
+
+_click_in_chinese()
+
+
+def _kind(param: click.Parameter | None) -> str:
+    """What a value of this parameter should look like, in words."""
+    kind = getattr(param, "type", None)
+    if isinstance(kind, click.IntRange) and kind.min is not None and kind.max is not None:
+        return f"应为 {kind.min}–{kind.max} 之间的整数"
+    if isinstance(kind, click.IntRange) and kind.min is not None:
+        return f"应为不小于 {kind.min} 的整数"
+    if isinstance(kind, click.Choice):
+        return "应为 " + "、".join(map(str, kind.choices)) + " 之一"
+    if isinstance(kind, click.DateTime):
+        return "应为日期，如 2026-09-28"
+    if isinstance(kind, click.Path):
+        return "文件不存在或无法读取"
+    return {click.INT: "应为整数", click.FLOAT: "应为数字"}.get(kind, "")
+
+
+def _usage_message(exc: click.UsageError) -> str:
+    """click's English usage errors, said in Chinese."""
+    param = getattr(exc, "param", None)
+    name = (param.opts[0] if param is not None and param.opts and param.param_type_name == "option"
+            else (param.human_readable_name if param is not None else ""))
+    text = exc.format_message()
+    if isinstance(exc, click.MissingParameter):
+        return f"缺少参数 {name}。"
+    if isinstance(exc, click.NoSuchOption):
+        return f"没有选项 {exc.option_name}。"
+    if isinstance(exc, click.BadParameter):
+        kind = _kind(param)
+        return f"参数 {name or exc.param_hint or ''} 的值无效" + (f"：{kind}。" if kind else "。")
+    if isinstance(exc, click.BadOptionUsage):
+        return f"选项 {exc.option_name} 用法有误（需要一个值）。"
+    if text.startswith("No such command"):
+        return "没有这个命令：" + text.partition(" command ")[2].strip(" .'\"") + "。"
+    if text.startswith("Got unexpected extra argument"):
+        return "多余的参数：" + text.partition("(")[2].rstrip(")") + "。"
+    return "命令用法有误。"
+
+
+class _SunhallGroup(click.Group):
+    """The ``sunhall`` group: Chinese usage errors, and no traceback for what the operator can fix."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx is not None else "sunhall"
+            err.print(_usage_message(exc), style="red")
+            err.print(f"用 {where} --help 查看用法。")
+            code = exc.exit_code
+        except click.ClickException as exc:
+            err.print(exc.format_message(), style="red")
+            code = exc.exit_code
+        except click.Abort:
+            err.print("已取消。")
+            code = 1
+        if not standalone_mode:
+            return code
+        sys.exit(code if isinstance(code, int) else 0)
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise  # usage errors and --help: handled by main above
+        except ConfigError as exc:
+            _fail(exc.message, 2)
+        except SunhallError as exc:
+            _fail(exc.message)
+        except (ArgumentError, NoSuchModuleError):
+            _fail("数据库地址无法识别：请检查 SUNHALL_DATABASE_URL（如 postgresql+psycopg://用户@主机:5432/库名）。", 2)
+        except DBAPIError as exc:
+            if ctx.params.get("verbose"):
+                raise
+            text = str(exc.orig).lower()
+            if "no such table" in text or "does not exist" in text and "relation" in text:
+                _fail("数据库尚未初始化或版本过旧：请先运行 sunhall init。")
+            _fail(f"数据库出错（{type(exc.orig).__name__}）：请检查 SUNHALL_DATABASE_URL 以及数据库服务是否在运行。"
+                  "加 -v 可查看详细信息。")
+        except Exception as exc:
+            if ctx.params.get("verbose"):
+                raise
+            _fail(f"命令未完成：发生意外错误（{type(exc).__name__}）。加 -v 重新运行可查看详细信息。")
+
+
+@click.group(cls=_SunhallGroup)
+@click.option("-v", "--verbose", is_flag=True, help="详细日志（出错时显示详细信息）")
 def main(verbose: bool):
     """阳光政务大厅 Sunhall."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -102,24 +223,85 @@ def demo(history: bool, until: str | None = None):
     _print_accounts(result)
 
 
-@main.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
-def serve(host: str, port: int):
-    """启动网站。"""
-    app = create_app()
-    console.print(f"阳光政务大厅已启动：http://{host}:{port}/login （按 Ctrl+C 停止）")
-    run_simple(host, port, app, threaded=True, use_reloader=False)
+def _default_workers() -> int:
+    """Twice the cores plus one, as gunicorn advises, at most 9: requests mostly wait for the database."""
+    return min(2 * (os.cpu_count() or 1) + 1, 9)
+
+
+if BaseApplication is not None:
+    class ProductionServer(BaseApplication):
+        """gunicorn in code: a master process and ``workers`` processes, each building its own app
+        (and database pool) after the fork; a worker stuck past ``timeout`` seconds is killed and
+        replaced, and each worker is replaced after about a thousand requests."""
+
+        def __init__(self, options: dict):
+            self.options = options
+            super().__init__()
+
+        def load_config(self) -> None:
+            for key, value in self.options.items():
+                self.cfg.set(key, value)
+
+        def load(self):
+            return create_app()
+
+
+def _check_port_free(host: str, port: int) -> None:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            _fail(f"无法在 {host}:{port} 上启动：{'端口已被占用' if exc.errno == errno.EADDRINUSE else '地址不可用'}。"
+                  "请换一个端口（--port）或先停止占用它的程序。", 2)
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="端口")
+@click.option("--workers", default=None, type=click.IntRange(1, 64), help="工作进程数（默认按 CPU 核数）")
+@click.option("--timeout", default=30, show_default=True, type=click.IntRange(5, 3600),
+              help="单个请求超过这么多秒仍未完成时，重启处理它的工作进程")
+@click.option("--dev", is_flag=True, help="改用 Werkzeug 开发服务器（单进程，仅供调试）")
+def serve(host: str, port: int, workers: int | None, timeout: int, dev: bool):
+    """启动网站（生产服务器 gunicorn，多个工作进程）。"""
+    settings = Settings.from_env()
+    _check_port_free(host, port)
+    app = create_app()  # here, before any worker: a bad setting stops us with one line, and the secret key exists once
+    if dev:
+        console.print(f"阳光政务大厅已启动（开发服务器，仅供调试）：http://{host}:{port}/login （按 Ctrl+C 停止）")
+        run_simple(host, port, app, threaded=True, use_reloader=False)
+        return
+    app.extensions["sunhall_db"].dispose()
+    if BaseApplication is None:
+        _fail("生产服务器 gunicorn 只能在 Linux 等类 Unix 系统上运行；调试时可用 sunhall serve --dev。", 2)
+    workers = workers or _default_workers()
+    bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    db = settings.database_url
+    if settings.database_url.startswith("sqlite"):
+        db = "SQLite 文件数据库"
+
+    def ready(_arbiter):
+        console.print(f"阳光政务大厅已启动：http://{bind}/login （{workers} 个工作进程，{db}；按 Ctrl+C 停止）")
+
+    ProductionServer({
+        "bind": bind, "workers": workers, "worker_class": "sync", "timeout": timeout, "graceful_timeout": timeout,
+        "max_requests": 1000, "max_requests_jitter": 100, "proc_name": "sunhall", "loglevel": "warning",
+        "errorlog": "-", "accesslog": None, "when_ready": ready,
+    }).run()
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="端口")
+@click.option("--workers", default=None, type=click.IntRange(1, 64), help="工作进程数（默认按 CPU 核数）")
+@click.option("--dev", is_flag=True, help="改用 Werkzeug 开发服务器（单进程，仅供调试）")
 @click.pass_context
-def up(ctx, host: str, port: int):
+def up(ctx, host: str, port: int, workers: int | None, dev: bool):
     """一步到位：初始化数据库、载入演示数据并启动网站。"""
     ctx.invoke(demo)
-    ctx.invoke(serve, host=host, port=port)
+    ctx.invoke(serve, host=host, port=port, workers=workers, dev=dev)
 
 
 @main.group()
@@ -136,11 +318,11 @@ def processes_validate(files):
     for path in files:
         result = validate_file(path, settings.bpmn_max_bytes)
         if result.ok:
-            console.print(f"{path}: 通过（流程 {result.process_id}）", highlight=False)
+            console.print(f"{path}: 通过（流程 {result.process_id}）")
         else:
             bad += 1
             for problem in result.problems:
-                err.print(str(problem), highlight=False, soft_wrap=True)
+                err.print(str(problem))
     if bad:
         sys.exit(1)
 
@@ -175,7 +357,7 @@ def calendar_add_workdays(start, days: int):
     except SunhallError as exc:
         _fail(exc.message)
     provisional = calendar.provisional_reason(start.date(), result)
-    console.print(result.isoformat() + (f"（预计：{provisional}）" if provisional else ""), highlight=False)
+    console.print(result.isoformat() + (f"（预计：{provisional}）" if provisional else ""))
 
 
 @calendar_group.command("years")
@@ -203,7 +385,7 @@ def calendar_declare_year(year: int, holidays, workdays):
             moves = recompute_all(session)
     except SunhallError as exc:
         _fail(exc.message)
-    console.print(f"{year} 年工作日历已维护。", highlight=False)
+    console.print(f"{year} 年工作日历已维护。")
     _print_moves(moves)
 
 
@@ -216,7 +398,7 @@ def _iso_day(text: str) -> date:
 
 def _print_moves(moves, would: bool = False) -> None:
     if not moves:
-        console.print("没有办件的日期" + ("会" if would else "") + "因此变化。", highlight=False)
+        console.print("没有办件的日期" + ("会" if would else "") + "因此变化。")
         return
     table = Table(title=f"{'将要' if would else '已经'}变化的办件日期（{len(moves)} 项）")
     for col in ("办件编号", "日期", "原来", "改为"):
@@ -250,16 +432,16 @@ def calendar_import_notice(file: Path, year: int | None, dry_run: bool):
     for name, rest, work in notice.sections:
         span = rest[0].isoformat() + (f" 至 {rest[-1].isoformat()}" if len(rest) > 1 else "") if rest else "—"
         extra = f"；调休上班 {'、'.join(d.isoformat() for d in work)}" if work else ""
-        console.print(f"{name}：放假 {span}，共 {len(rest)} 天{extra}", highlight=False)
+        console.print(f"{name}：放假 {span}，共 {len(rest)} 天{extra}")
     for day, (is_workday, _name) in sorted(notice.other_days.items()):
-        console.print(f"{day.isoformat()}（{day.year} 年）：{'上班' if is_workday else '休息'}", highlight=False)
+        console.print(f"{day.isoformat()}（{day.year} 年）：{'上班' if is_workday else '休息'}")
     try:
         with _db() as db, db.transaction(write=not dry_run) as session:
             calendar = workcal.load_calendar(session)
             problems = notice.problems + notices.other_year_problems(notice, calendar)
             if problems:
                 for problem in problems:
-                    err.print(problem, highlight=False)
+                    err.print(problem)
                 _fail(f"通知有 {len(problems)} 处问题，未保存。")
             if dry_run:
                 moves = recompute_all(session, calendar=notices.year_with_notice(calendar, notice), dry_run=True)
@@ -268,26 +450,63 @@ def calendar_import_notice(file: Path, year: int | None, dry_run: bool):
     except SunhallError as exc:
         _fail(exc.message)
     console.print(f"预览：{notice.year} 年放假安排尚未保存（--dry-run）。" if dry_run
-                  else f"{notice.year} 年放假安排已保存。", highlight=False)
+                  else f"{notice.year} 年放假安排已保存。")
     _print_moves(moves, would=dry_run)
 
 
 @main.group("audit")
 def audit_group():
-    """办件日志。"""
+    """办件日志与系统日志。"""
 
 
 @audit_group.command("verify")
 def audit_verify():
-    """校验所有办件日志的哈希链；发现篡改或删除时退出码非零。"""
+    """校验所有办件日志和系统日志的哈希链；发现篡改或删除时退出码非零。"""
     with _db() as db, db.transaction(write=False) as session:
-        findings = audit.verify(session)
+        findings = [*audit.verify(session), *systemlog.verify(session)]
     if findings:
         for f in findings:
-            err.print(str(f), highlight=False)
-        err.print(f"[red]发现 {len(findings)} 处问题。[/red]")
+            err.print(str(f))
+        err.print(f"发现 {len(findings)} 处问题。", style="red")
         sys.exit(1)
-    console.print("所有办件日志完整，未发现篡改。")
+    console.print("所有办件日志和系统日志完整，未发现篡改。")
+
+
+@main.group("users")
+def users_group():
+    """工作人员账号。"""
+
+
+@users_group.command("list")
+def users_list():
+    """列出账号及其锁定状态。"""
+    with _db() as db, db.transaction(write=False) as session:
+        rows = list(session.scalars(select(User).order_by(User.staff_no)))
+        now = clock.now()
+        table = Table(title=f"账号（{len(rows)} 个）")
+        for col in ("工号", "姓名", "状态"):
+            table.add_column(col)
+        for u in rows:
+            if not u.active:
+                state = "已停用"
+            elif passwords.is_locked(u, now):
+                state = f"已锁定，至 {u.locked_until.astimezone(clock.LOCAL_TZ):%Y-%m-%d %H:%M}"
+            else:
+                state = f"正常（连续输错 {u.failed_logins} 次）" if u.failed_logins else "正常"
+            table.add_row(u.staff_no, u.name, state)
+    console.print(table)
+
+
+@users_group.command("unlock")
+@click.argument("staff_no")
+def users_unlock(staff_no: str):
+    """立即解锁因连续输错密码而锁定的账号（STAFF_NO 为工号）。"""
+    staff_no = staff_no.strip()
+    if not staff_no or len(staff_no) > passwords.STAFF_NO_MAX or not staff_no.isprintable():
+        _fail("工号无效：不能为空、不能超过 40 个字符，也不能含控制字符。", 2)
+    with _db() as db, db.transaction() as session:
+        user = passwords.unlock_on_console(session, staff_no)
+        console.print(f"已解锁 {user.name}（{user.staff_no}）的账号，可立即重新登录。")
 
 
 @main.command()
@@ -347,16 +566,16 @@ def _run_scheduler(db: Database, once: bool, interval: float, lease: float | Non
             sched.release_lease(db, holder)
         when = f"按 {at.astimezone(clock.LOCAL_TZ):%Y-%m-%d %H:%M}（北京时间）" if at is not None else ""
         console.print(f"已{when}执行一次检查：触发流程定时器 {report.timers} 个，生成监察预警 {report.alerts} 条，"
-                      f"补正期满处理 {report.lapses} 件。", highlight=False)
+                      f"补正期满处理 {report.lapses} 件。")
         if report.incidents:
             console.print(f"有 {len(report.incidents)} 项处理失败，已记为定时任务故障（电子监察 → 定时任务故障），"
-                          "其余各项照常处理，失败的各项将在下次检查时重试。", highlight=False)
+                          "其余各项照常处理，失败的各项将在下次检查时重试。")
         else:
             console.print("没有处理失败的项目。")
         return
     for name in ("engine.scheduler", "engine.incidents"):
         logging.getLogger(name).setLevel(logging.INFO)
     console.print(f"调度器已启动（{sched.holder_id()}），每 {interval:g} 秒检查一次，租约 {ttl.total_seconds():g} 秒；"
-                  "按 Ctrl+C 停止。", highlight=False)
+                  "按 Ctrl+C 停止。")
     sched.run_forever(db, interval, ttl.total_seconds())
     console.print("调度器已停止，租约已释放。")

@@ -4,8 +4,21 @@ request's transaction is rolled back, so nothing half-done is kept."""
 from __future__ import annotations
 
 from flask import g, jsonify, render_template, request
+from werkzeug.routing import IntegerConverter
 
 from engine.errors import SunhallError
+
+DB_INT_MAX = 2**63 - 1
+
+
+class RowId(IntegerConverter):
+    """``<int:…>`` in every route: an id the database can hold (1 … 2^63-1); anything else is a 404
+    before a query ever sees it."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("min", 0)
+        kwargs.setdefault("max", DB_INT_MAX)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def _wants_json() -> bool:
@@ -13,6 +26,9 @@ def _wants_json() -> bool:
 
 
 def register(app) -> None:
+    """Install before the blueprints: the id converter applies to the routes registered after it."""
+    app.url_map.converters["int"] = RowId
+
     @app.errorhandler(SunhallError)
     def domain_error(exc: SunhallError):
         g.db_rollback = True

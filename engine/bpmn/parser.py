@@ -130,7 +130,14 @@ class SunhallParser(CamundaParser):
 
 
 def parse_specs(tree, process_id: str, filename: str | None = None):
-    """Build (spec, subprocess_specs) for ``process_id`` from an already validated lxml tree."""
+    """Build (spec, subprocess_specs) for ``process_id`` from an already validated lxml tree.
+
+    ``isExecutable`` is an xsd:boolean, so ``1``/``0`` are as valid as ``true``/``false``, but
+    SpiffWorkflow only understands the words (and reads a missing attribute as executable)."""
+    for process in tree.getroot().iterfind(f"{{{BPMN_NS}}}process"):
+        flag = (process.get("isExecutable") or "").strip()
+        if flag in ("1", "0"):
+            process.set("isExecutable", "true" if flag == "1" else "false")
     parser = SunhallParser()
     parser.add_bpmn_xml(tree, filename)
     return parser.get_spec(process_id), parser.get_subprocess_specs(process_id)

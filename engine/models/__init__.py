@@ -2,13 +2,15 @@
 
 from .base import Base, JSONType, UTCDateTime
 from .calendar import CalendarDay, CalendarYear
-from .cases import Case, CaseCounter, CaseEvent, CaseExtension, CasePause, CaseTask
+from .cases import Case, CaseCounter, CaseEvent, CaseExtension, CasePause, CaseTask, SeriesCounter
 from .items import Item, ItemChange, ItemVersion, ProcessDefinition
 from .org import Department, Post, Region, User, user_post
 from .system import SchedulerIncident, SchedulerLease
+from .systemlog import SystemEvent, SystemLogHead
 
 __all__ = [
     "Base", "JSONType", "UTCDateTime", "CalendarDay", "CalendarYear", "Case", "CaseCounter",
     "CaseEvent", "CaseExtension", "CasePause", "CaseTask", "Item", "ItemChange", "ItemVersion", "ProcessDefinition", "Department",
     "Post", "Region", "User", "user_post", "SchedulerLease", "SchedulerIncident",
+    "SystemEvent", "SystemLogHead", "SeriesCounter",
 ]

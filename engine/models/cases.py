@@ -187,6 +187,16 @@ class CaseEvent(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
+class SeriesCounter(Base):
+    """Yearly serial of a numbering series of its own (internal flows: 督办, 法制审核), so they never
+    take numbers from the citizens' 办件编号."""
+
+    __tablename__ = "series_counter"
+    series: Mapped[str] = mapped_column(String(20), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class CaseCounter(Base):
     """Daily serial for 办件编号."""
 

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, JSONType
+from .base import Base, JSONType, UTCDateTime
 
 REGION_LEVELS = ("province", "city", "county", "township", "village")
+
+#: 角色 and the names people see (the codes are stored in ``User.roles``).
+ROLE_NAMES = {
+    "admin": "系统管理员", "designer": "流程设计", "clerk": "窗口受理", "handler": "承办",
+    "leader": "领导", "supervisor": "监察", "legal": "法制审核",
+}
 
 
 class Region(Base):
@@ -75,6 +83,11 @@ class User(Base):
     roles: Mapped[list] = mapped_column(JSONType, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    # a wrong password too many times locks the account until then (never for ever)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # stored in the session at login; logout, a password change, an unlock or deactivation bumps it,
+    # so every copy of an earlier session cookie stops working
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     department: Mapped[Department] = relationship()
     posts: Mapped[list[Post]] = relationship(secondary=user_post, lazy="selectin")

@@ -82,6 +82,13 @@ def _lock_case(session: Session, case_id: int) -> Case | None:
     return session.scalars(_locked(session, _CASE), {"case_id": case_id}).first()
 
 
+def lock_case(session: Session, case_id: int) -> Case | None:
+    """The session's own row of a case, locked on PostgreSQL, after flushing what the session holds
+    (so nothing unflushed is overwritten): for appending to the case's chain outside a command."""
+    session.flush()
+    return _lock_case(session, case_id)
+
+
 def lock_case_of_task(session: Session, task_id: int) -> Case | None:
     """The case a task belongs to, locked like :func:`_lock_case`, in one query."""
     return session.scalars(_locked(session, _CASE_OF_TASK, Case), {"task_id": task_id}).first()
@@ -151,6 +158,16 @@ def require_running(case: Case, loaded: Loaded | None = None, task: CaseTask | N
             return
     if case.pause_kind:
         raise InvalidState(f"办件处于“{PAUSE_KINDS[case.pause_kind]}”暂停中，请先恢复办理。")
+
+
+def running_for(session: Session, case: Case, task: CaseTask) -> bool:
+    """Whether the step can be completed now (the page offers 完成 only then)."""
+    if not case.is_open:
+        return False
+    if not case.pause_kind:
+        return True
+    pause = open_pause(session, case) if case.pause_kind == "special" else None
+    return pause is not None and pause.expected_days is None and pause.step_id == task.step_id
 
 
 def _state_name(state: str) -> str:

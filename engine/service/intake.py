@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -11,12 +12,70 @@ from sqlalchemy.orm import Session
 
 from .. import clock, legaltime, runtime
 from ..calendar import load_calendar
-from ..certificates import check_certificate
+from ..certificates import CERT_TYPES, check_certificate
 from ..errors import InvalidInput, InvalidState, NotFound
-from ..models import Case, CaseCounter, CaseTask, Item, ProcessDefinition, User
+from ..models import Case, CaseCounter, CaseTask, Item, ProcessDefinition, SeriesCounter, User
 from ..models.cases import APPLICANT_TYPES, CHANNELS
-from . import common
+from ..validation import half_width, unwanted_character
+from . import authority, common
 from .tasks import complete_task
+
+# --- what a person types: one set of rules for every edge (the window, the API, the CLI) ---------
+
+_MOBILE = re.compile(r"1[3-9]\d{9}", re.ASCII)
+_PHONES = (
+    _MOBILE,
+    re.compile(r"0\d{2,3}-?[2-9]\d{6,7}(-\d{1,6})?", re.ASCII),  # 区号-号码[-分机]
+    re.compile(r"[2-9]\d{6,7}", re.ASCII),  # 本地号码
+    re.compile(r"[48]00-?\d{3}-?\d{4}", re.ASCII),  # 400 / 800
+    re.compile(r"1\d{4}|9[56]\d{3,6}", re.ASCII),  # 12345, 12315, 95xxx, 96xxx
+)
+
+
+def control_problem(text: str, multiline: bool = False) -> str | None:
+    """What is wrong when the text holds a character no one types (engine.validation's one rule)."""
+    found = unwanted_character(text, multiline)
+    if found is None:
+        return None
+    return f"第 {found[0]} 个字符是不可见的控制字符（U+{ord(found[1]):04X}），请删除后重新填写"
+
+
+def check_text(value, label: str, field: str, max_length: int, *, required: bool = False,
+               multiline: bool = False) -> str | None:
+    """The text stripped, or None when blank; refused (naming the field) when it is not text,
+    is too long for its column, or holds control characters."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise InvalidInput(f"{label}应为文字。", field=field)
+    value = value.strip()
+    if not value:
+        if required:
+            raise InvalidInput(f"{label}不能为空。", field=field)
+        return None
+    if len(value) > max_length:
+        raise InvalidInput(f"{label}不能超过 {max_length} 个字（现有 {len(value)} 个）。", field=field)
+    problem = control_problem(value, multiline)
+    if problem:
+        raise InvalidInput(f"{label}：{problem}。", field=field)
+    return value
+
+
+def normalize_phone(value: str) -> str:
+    """The number as it is kept: half-width, without spaces, a mobile's +86 prefix dropped."""
+    n = re.sub(r"[\s()（）]", "", half_width(value)).replace("—", "-").replace("－", "-")
+    m = re.fullmatch(r"(?:\+?86-?)(1\d{10})", n)
+    return m.group(1) if m else n
+
+
+def phone_problem(value: str) -> str | None:
+    """None when the (normalized) number is a mobile, a landline with or without its area code and
+    extension, a 400/800 number or a public service number; else what a valid one looks like."""
+    if any(p.fullmatch(value) for p in _PHONES):
+        return None
+    if value.startswith("1") and value.isdigit():
+        return "手机号码应为 11 位数字，以 13–19 开头"
+    return "应为 11 位手机号码，或“区号-号码”形式的固定电话（如 0883-6120315）"
 
 
 @dataclass
@@ -34,14 +93,62 @@ class Applicant:
     agent_cert_type: str | None = None
     agent_cert_number: str | None = None
 
+    # field -> (label, column length): the lengths of the case table's columns
+    TEXTS = {"name": ("申请人名称", 200), "contact_name": ("联系人", 60), "address": ("地址", 300),
+             "agent_name": ("代理人", 60)}
+
+    def problems(self) -> dict[str, str]:
+        """Every problem, by the field it belongs to (the form shows each beside its field).
+        Normalizes in place what passes: text stripped, certificate numbers and phones half-width."""
+        found: dict[str, str] = {}
+
+        def attempt(field: str, check):
+            try:
+                check()
+            except InvalidInput as exc:
+                found.setdefault(field, exc.message)
+
+        for name, (label, length) in self.TEXTS.items():
+            attempt(name, lambda n=name, lb=label, ln=length: setattr(
+                self, n, check_text(getattr(self, n), lb, n, ln, required=n == "name")))
+        if not isinstance(self.type, str) or self.type not in APPLICANT_TYPES:
+            found["type"] = "请选择申请人类型。"
+        attempt("cert_number", lambda: self._certificate("cert_type", "cert_number", "申请人证件号码"))
+        attempt("phone", self._phone)
+        if self.agent_name or self.agent_cert_number:
+            if not self.agent_name:
+                found.setdefault("agent_name", "填写了代理人证件号码，请同时填写代理人姓名。")
+            self.agent_cert_type = self.agent_cert_type or "111"
+            attempt("agent_cert_number", lambda: self._certificate("agent_cert_type", "agent_cert_number",
+                                                                   "代理人证件号码"))
+        return found
+
+    def _certificate(self, type_attr: str, number_attr: str, label: str) -> None:
+        cert_type, number = getattr(self, type_attr), getattr(self, number_attr)
+        if not isinstance(cert_type, str) or cert_type not in CERT_TYPES:
+            raise InvalidInput(f"{label}：请选择证件类型。", field=number_attr)
+        number = check_text(number, label, number_attr, 40, required=True)
+        number = re.sub(r"\s", "", half_width(number)).upper()
+        try:
+            check_certificate(cert_type, number, label)
+        except InvalidInput as exc:
+            raise InvalidInput(exc.message, field=number_attr) from None
+        setattr(self, number_attr, number)
+
+    def _phone(self) -> None:
+        phone = check_text(self.phone, "联系电话", "phone", 40)
+        if phone is not None:
+            phone = normalize_phone(phone)
+            problem = phone_problem(phone)
+            if problem:
+                raise InvalidInput(f"联系电话：{problem}。", field="phone")
+        self.phone = phone
+
     def validate(self) -> None:
-        if not (self.name or "").strip():
-            raise InvalidInput("申请人名称不能为空。", field="applicant_name")
-        if self.type not in APPLICANT_TYPES:
-            raise InvalidInput(f"申请人类型 {self.type} 无效。", field="applicant_type")
-        check_certificate(self.cert_type, self.cert_number, "申请人证件号码")
-        if self.agent_name and self.agent_cert_number:
-            check_certificate(self.agent_cert_type or "111", self.agent_cert_number, "代理人证件号码")
+        """Refuse the applicant with every problem named by field (the first one in the message)."""
+        found = self.problems()
+        if found:
+            raise InvalidInput("；".join(found.values()), field=next(iter(found)), errors=found)
 
 
 def next_case_number(session: Session, region_code: str) -> str:
@@ -53,6 +160,17 @@ def next_case_number(session: Session, region_code: str) -> str:
     stmt = stmt.on_conflict_do_update(index_elements=[table.c.day], set_={"last": table.c.last + 1})
     serial = session.execute(stmt.returning(table.c.last)).scalar_one()
     return f"{region_code[:6]}{today:%Y%m%d}{serial:05d}"
+
+
+def next_internal_number(session: Session, region_code: str) -> str:
+    """内部编号 of an internal flow (督办, 法制审核): its own yearly series, e.g. NB5309302026000012."""
+    year = clock.today().year
+    table = SeriesCounter.__table__
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(table).values(series="internal", year=year, last=1).on_conflict_do_update(
+        index_elements=[table.c.series, table.c.year], set_={"last": table.c.last + 1})
+    serial = session.execute(stmt.returning(table.c.last)).scalar_one()
+    return f"NB{region_code[:6]}{year}{serial:06d}"
 
 
 def current_definition(session: Session, item: Item) -> ProcessDefinition:
@@ -74,16 +192,20 @@ def start_case(session: Session, item_code: str, applicant: Applicant, actor: Us
         raise NotFound(f"事项编码 {item_code} 不存在。")
     if item.status != "active":
         raise InvalidState(f"事项“{item.current_version.name if item.current_version else item_code}”已暂停或取消，不能收件。")
-    if channel not in CHANNELS:
+    if not isinstance(channel, str) or channel not in CHANNELS:
         raise InvalidInput(f"申请渠道 {channel} 无效。", field="channel")
     applicant.validate()
+    subject = check_text(subject, "办件名称", "subject", 300)
     version = item.current_version
     definition = current_definition(session, item)
     now = clock.now()
+    region = item.department.region.code
+    internal = authority.flow_kind(session, definition.id).internal
     case = Case(
-        number=next_case_number(session, item.department.region.code), item_id=item.id, item_version_id=version.id,
+        number=next_internal_number(session, region) if internal else next_case_number(session, region),
+        item_id=item.id, item_version_id=version.id,
         definition_id=definition.id, department_id=item.department_id, case_type=case_type or version.case_type,
-        subject=subject or f"{applicant.name}申请{version.name}", applicant_type=applicant.type,
+        subject=subject or f"{applicant.name}申请{version.name}"[:300], applicant_type=applicant.type,
         applicant_name=applicant.name.strip(), cert_type=applicant.cert_type, cert_number=applicant.cert_number.strip().upper(),
         contact_name=applicant.contact_name, contact_phone=applicant.phone, address=applicant.address,
         agent_name=applicant.agent_name, agent_cert_type=applicant.agent_cert_type,

@@ -11,7 +11,7 @@ from .. import clock
 from ..errors import InvalidInput, InvalidState, NotFound, PermissionDenied
 from ..models import CaseExtension, User
 from ..models.cases import PAUSE_KINDS
-from . import common
+from . import authority, common
 
 # 行政许可法 art. 45: the kinds of special procedure whose time is not counted; an item may name
 # others its own law provides (ItemVersion.extra["special_procedures"]).
@@ -30,8 +30,9 @@ def suspend(session: Session, case_id: int, actor: User, reason: str, expected_d
     """特别程序 (行政许可法 art. 45): one of the statutory kinds, with a bounded expected length; the
     clock stops and the applicant is told in writing how long it takes (特别程序告知书)."""
     loaded = common.open_case(session, case_id, expected_version)
-    common.require_running(loaded.case)
+    authority.require_operation(session, loaded.case, "suspend")
     task = common.require_handler(loaded, actor)
+    common.require_running(loaded.case)
     reason = common.require_reason(reason, "特别程序")
     allowed = special_procedures_of(loaded.case.item_version)
     if procedure not in allowed:
@@ -54,8 +55,9 @@ def request_correction(session: Session, case_id: int, actor: User, missing: lis
     article is kept on the item). Where the item sets an answer period, an unanswered 补正 lapses."""
     loaded = common.open_case(session, case_id, expected_version)
     case = loaded.case
-    common.require_running(case)
+    authority.require_operation(session, case, "correction")
     task = common.require_handler(loaded, actor)
+    common.require_running(case)
     missing = [m.strip() for m in (missing or []) if m and m.strip()]
     if not missing:
         raise InvalidInput("补正告知必须列出需要补正的材料。", field="missing")
@@ -90,8 +92,9 @@ def request_correction(session: Session, case_id: int, actor: User, missing: lis
 def return_to_applicant(session: Session, case_id: int, actor: User, reason: str, expected_version: int | None = None):
     """退回申请人: the application goes back to the applicant to revise; the clock stops until resubmitted."""
     loaded = common.open_case(session, case_id, expected_version)
-    common.require_running(loaded.case)
+    authority.require_operation(session, loaded.case, "return_to_applicant")
     task = common.require_handler(loaded, actor)
+    common.require_running(loaded.case)
     reason = common.require_reason(reason, "退回申请人")
     now = clock.now()
     pause = common.start_pause(loaded, "returned", reason, actor, now, step_id=task.step_id)
@@ -104,16 +107,14 @@ def resume(session: Session, case_id: int, actor: User, note: str | None = None,
     loaded = common.open_case(session, case_id, expected_version)
     case = loaded.case
     common.require_open(case)
+    common.require_handler(loaded, actor)
     pause = common.open_pause(session, case)
     if pause is None:
         raise InvalidState("办件没有处于暂停状态。")
     if pause.kind == "special" and pause.expected_days is None:
         raise InvalidState("此特别程序是流程中的一个环节，办完该环节后自动恢复计时。")
-    if pause.stops_clock:
-        common.require_handler(loaded, actor)
-    else:
+    if not pause.stops_clock:
         common.require_running(case)
-        common.require_handler(loaded, actor)
     kind = pause.kind
     now = clock.now()
     pause = common.end_pause(loaded, actor, now)
@@ -125,10 +126,16 @@ def resume(session: Session, case_id: int, actor: User, note: str | None = None,
 
 def _end(session: Session, case_id: int, actor: User, state: str, reason: str, what: str,
          expected_version: int | None, *, require_not_accepted: bool = False):
+    operation = {"rejected": "reject", "withdrawn": "withdraw"}[state]
     loaded = common.open_case(session, case_id, expected_version)
     case = loaded.case
+    authority.require_operation(session, case, operation)
     common.require_open(case)
-    task = common.require_handler(loaded, actor) if loaded.open_tasks else None
+    if loaded.open_tasks:
+        task = common.require_handler(loaded, actor)
+    else:
+        task = None
+        authority.require_may_close_without_step(actor, case)
     reason = common.require_reason(reason, what)
     if require_not_accepted and case.accepted_at is not None:
         raise InvalidState("办件已经受理，不能再作不予受理；请在审查后作出不予许可决定。")
@@ -136,7 +143,7 @@ def _end(session: Session, case_id: int, actor: User, state: str, reason: str, w
     if common.open_pause(session, case) is not None:
         common.end_pause(loaded, actor, now)
     _close(loaded, actor, state, what, now)
-    common.emit(loaded, actor, {"rejected": "reject", "withdrawn": "withdraw"}[state], task=task, reason=reason, now=now)
+    common.emit(loaded, actor, operation, task=task, reason=reason, now=now)
     return case
 
 
@@ -158,8 +165,9 @@ def request_extension(session: Session, case_id: int, actor: User, days: int, ap
     collective decision (行政处罚: 集体讨论决定), with that decision's record."""
     loaded = common.open_case(session, case_id, expected_version)
     case = loaded.case
-    common.require_running(case)
+    authority.require_operation(session, case, "extend")
     common.require_handler(loaded, actor)
+    common.require_running(case)
     reason = common.require_reason(reason, "延期")
     if len(reason) > 1000:
         raise InvalidInput("延期理由不能超过 1000 字。", field="reason")

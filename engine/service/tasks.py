@@ -10,13 +10,15 @@ from sqlalchemy.orm import Session
 from .. import clock, legaltime, runtime
 from ..errors import InvalidInput, InvalidState, NotFound, PermissionDenied, StaleCase
 from ..models import CaseTask, User
-from . import common
+from . import authority, common
 
 
-def _open_task(session: Session, task_id: int, expected_version: int | None):
+def _open_task(session: Session, task_id: int, expected_version: int | None, operation: str | None = None):
     case = common.lock_case_of_task(session, task_id)
     if case is None:
         raise NotFound(f"环节 {task_id} 不存在。")
+    if operation is not None:
+        authority.require_operation(session, case, operation)
     loaded = common.open_case(session, case.id, expected_version, case)
     return loaded, loaded.task_for(task_id)
 
@@ -25,10 +27,10 @@ def complete_task(session: Session, task_id: int, actor: User, *, data: dict | N
                   approved: bool | None = None, reason: str | None = None,
                   expected_version: int | None = None) -> CaseTask:
     """办理: finish a step with its form data and opinion; a negative opinion needs a reason."""
-    loaded, task = _open_task(session, task_id, expected_version)
+    loaded, task = _open_task(session, task_id, expected_version, "complete")
     case = loaded.case
-    common.require_running(case, loaded, task)
     common.require_can_work(actor, task)
+    common.require_running(case, loaded, task)
     if approved is False:
         reason = common.require_reason(reason, "不同意的意见")
     spiff_task = loaded.workflow.get_task_from_id(UUID(task.spiff_id))
@@ -78,7 +80,7 @@ def accept(loaded: common.Loaded, actor: User, now) -> None:
 
 def claim(session: Session, task_id: int, actor: User, expected_version: int | None = None) -> CaseTask:
     """签收."""
-    loaded, task = _open_task(session, task_id, expected_version)
+    loaded, task = _open_task(session, task_id, expected_version, "claim")
     common.require_open(loaded.case)
     if task.assignee_id == actor.id:
         return task
@@ -125,7 +127,7 @@ def assign(session: Session, task_id: int, actor: User, assignee_id: int, expect
 def transfer(session: Session, task_id: int, actor: User, assignee_id: int, reason: str,
              expected_version: int | None = None) -> CaseTask:
     """转办: the holder passes the step to a colleague with the same post, with a reason."""
-    loaded, task = _open_task(session, task_id, expected_version)
+    loaded, task = _open_task(session, task_id, expected_version, "transfer")
     common.require_open(loaded.case)
     common.require_can_work(actor, task)
     reason = common.require_reason(reason, "转办")
@@ -140,9 +142,9 @@ def transfer(session: Session, task_id: int, actor: User, assignee_id: int, reas
 def return_to_step(session: Session, task_id: int, actor: User, target_step: str, reason: str,
                    expected_version: int | None = None) -> list[CaseTask]:
     """退回: send the case back to an earlier step it has passed, with a reason."""
-    loaded, task = _open_task(session, task_id, expected_version)
-    common.require_running(loaded.case)
+    loaded, task = _open_task(session, task_id, expected_version, "return")
     common.require_can_work(actor, task)
+    common.require_running(loaded.case)
     reason = common.require_reason(reason, "退回")
     earlier = session.scalars(select(CaseTask).where(
         CaseTask.case_id == loaded.case.id, CaseTask.step_id == target_step, CaseTask.state == "completed")

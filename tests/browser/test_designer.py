@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from engine.models import ItemChange
@@ -78,11 +79,11 @@ def test_designer_adds_a_step_the_legal_office_approves_and_cases_keep_their_flo
     page.wait_for_timeout(600)  # the panel's inputs are debounced
     page.fill("#reason", "增加专家评审环节（食品经营许可审查通则）")
     page.click("#save")
-    page.wait_for_function("document.querySelector('#status').textContent.includes('已保存草稿')")
+    expect(page.locator("#status")).to_contain_text("已保存草稿")
     assert page.locator("#problems").is_hidden()
     shot(page, "designer")
     page.click("#submit")
-    page.wait_for_function("document.querySelector('#status').textContent.includes('已提交法制审核')")
+    expect(page.locator("#status")).to_contain_text("已提交法制审核")
     with database.transaction(write=False) as s:
         change = s.scalars(select(ItemChange)).one()
         assert 'sunhall:field name="business_name" access="read"' in change.bpmn_xml.replace("sunhall:Field", "sunhall:field")
@@ -127,7 +128,7 @@ def test_export_reimports_unchanged_and_a_camunda_file_imports(page, restore_cat
     }""", exported)
     assert again == exported
     page.set_input_files("#import", str(CAMUNDA))
-    page.wait_for_function("document.querySelector('#status').textContent.includes('已导入')")
+    expect(page.locator("#status")).to_contain_text("已导入")
     assert page.locator(".djs-element[data-element-id='Activity_accept']").count() == 1
     page.locator(".djs-element[data-element-id='Activity_accept']").click()
     group(page, "政务")
@@ -135,7 +136,7 @@ def test_export_reimports_unchanged_and_a_camunda_file_imports(page, restore_cat
     assert page.locator("select[name=sunhall-form]").input_value() == "food_business"
     page.fill("#reason", "改为简易程序")
     page.click("#save")
-    page.wait_for_function("document.querySelector('#status').textContent.includes('已保存草稿')")
+    expect(page.locator("#status")).to_contain_text("已保存草稿")
     assert page.external_requests == []
 
 

@@ -124,7 +124,7 @@ def test_promised_case_across_all_posts_with_one_correction(page, database):
     assert "准予许可" in page.locator("#case-state").inner_text()
     with database.transaction(write=False) as s:
         actions = list(s.scalars(select(CaseEvent.action).where(CaseEvent.case_id == case_id).order_by(CaseEvent.seq)))
-    assert actions[:3] == ["receive", "correction", "correction_supplied"] and actions[-1] == "finish"
+    assert actions[:4] == ["receive", "correction", "document", "correction_supplied"] and actions[-1] == "finish"
     page.click("button:has-text('生成全案卷宗')")
     page.wait_for_url(re.compile(r".*/print$"))
     assert "材料审查" in page.locator("article").inner_text()

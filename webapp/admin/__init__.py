@@ -7,13 +7,15 @@ from __future__ import annotations
 from datetime import date
 from functools import wraps
 
-from flask import Blueprint, g, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from engine import calendar as workcal
 from engine import calendar_notice as notices
+from engine import clock, passwords, systemlog
 from engine.errors import CalendarMissing, InvalidInput, PermissionDenied
 from engine.models import User
+from engine.models.org import ROLE_NAMES
 
 from ..db import db_session
 from .grid import months
@@ -169,3 +171,43 @@ def change_day(year: int):
     what = "上班" if form["status"] == "work" else "休息"
     return render_template("admin/result.html", title=f"{day.month}月{day.day}日已改为{what}", moves=moves, year=year,
                            back=url_for("admin.year", year=year))
+
+
+# ---------------------------------------------------------------- accounts (账号) and the system log
+
+@bp.get("/users")
+@admin_only
+def users():
+    session = db_session()
+    return render_template("admin/users.html", users=passwords.accounts(session, me()), now=clock.now(),
+                           is_locked=passwords.is_locked, role_names=ROLE_NAMES)
+
+
+@bp.post("/users/unlock")
+@admin_only
+def unlock():
+    staff_no = request.form.get("staff_no", "").strip()
+    if not staff_no or len(staff_no) > passwords.STAFF_NO_MAX or not staff_no.isprintable():
+        raise InvalidInput("请从账号列表中选择要解锁的工号。")
+    user = passwords.unlock(db_session(), me(), staff_no)
+    flash(f"已解锁 {user.name}（{user.staff_no}）的账号，可立即重新登录。")
+    return redirect(url_for("admin.users"))
+
+
+LOG_PAGE = 100
+
+
+@bp.get("/log")
+@admin_only
+def log():
+    raw = request.args.get("before", "").strip()
+    before = None
+    if raw:
+        if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
+            raise InvalidInput(f"翻页参数“{raw[:20]}”无效，应为正整数。")
+        before = int(raw)
+    session = db_session()
+    rows = systemlog.page(session, before_seq=before, size=LOG_PAGE)
+    older = rows[-1].seq if len(rows) == LOG_PAGE and rows[-1].seq > 1 else None
+    return render_template("admin/log.html", rows=rows, older=older, total=systemlog.count(session),
+                           actions=systemlog.ACTIONS, labels=systemlog.DETAIL_LABELS, first_page=before is None)

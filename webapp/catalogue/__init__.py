@@ -4,7 +4,6 @@ designer (bpmn-js) whose saves the server checks in full."""
 
 from __future__ import annotations
 
-import json
 import re
 from functools import wraps
 
@@ -15,9 +14,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from engine import catalogue
-from engine.bpmn.diff import compare_flows
+from engine.bpmn.diff import FlowNames, compare_flows
 from engine.errors import InvalidInput, NotFound, PermissionDenied, ProcessInvalid, SunhallError
-from engine.models import Case, Department, Item, ItemChange, ItemVersion, Post, ProcessDefinition
+from engine.models import Case, Department, Item, ItemChange, ItemVersion, Post, ProcessDefinition, User
 from engine.models.items import (
     CASE_TYPES,
     CHANGE_KINDS,
@@ -26,6 +25,7 @@ from engine.models.items import (
     LIMIT_UNITS,
     SUBJECT_NATURES,
 )
+from engine.validation import control_character, parse_id
 from forms.documents import KINDS
 from forms.models import FormVersion
 from forms.registry import get_form
@@ -52,6 +52,8 @@ def designer_only(view):
 
 
 def _item(code: str) -> Item:
+    if len(code) > 40 or control_character(code):  # item.code is String(40); NUL would reach the database
+        abort(404)
     item = db_session().scalars(select(Item).where(Item.code == code)).first()
     if item is None:
         abort(404)
@@ -100,23 +102,81 @@ def item(code: str):
             pair = (by_number[a], by_number[b])
             diff = catalogue.compare_versions(*pair)
     return render_template("catalogue/item.html", item=item, v=current, versions=versions, changes=changes,
-                           lacking=lacking, diff=diff, pair=pair, show=_show, **_labels())
+                           lacking=lacking, diff=diff, pair=pair, show=_shower(session), **_labels())
 
 
-def _show(value) -> str:
-    if value is None or value == "":
-        return "（空）"
+def _shower(session):
+    """``show(field, value, unit)``: an item field as the catalogue page prints it, in words: codes by
+    their names, lists one entry a line, periods with their unit (never JSON)."""
+    flows = dict(session.execute(select(ProcessDefinition.process_key, ProcessDefinition.name)
+                                 .order_by(ProcessDefinition.version)).all())
+
+    def show(name: str, value, unit: str | None = "workday") -> str:
+        if value is None or value == "" or value == [] or value == {}:
+            return "（空）"
+        if isinstance(value, bool):
+            return "是" if value else "否"
+        words = {"category": ITEM_CATEGORIES, "case_type": CASE_TYPES, "limit_unit": LIMIT_UNITS,
+                 "clock_start": itemform.CLOCK_STARTS}.get(name)
+        if words is not None:
+            return words.get(value, str(value))
+        if name in ("legal_limit", "promised_limit", "extension_limit"):
+            return f"{value} {LIMIT_UNITS.get(unit or 'workday', '工作日')}"
+        if name in ("correction_notice_limit", "correction_answer_days"):
+            return f"{value} 个工作日"
+        if name == "process_key":
+            return f"{flows[value]}（流程标识 {value}）" if value in flows else f"{value}（尚无已发布的流程图）"
+        if name == "extra" and isinstance(value, dict):
+            return "\n".join(f"{k}：{_extra(v)}" for k, v in value.items())
+        if isinstance(value, list):
+            return "\n".join(f"{n}. {_row(name, row)}" for n, row in enumerate(value, 1))
+        if isinstance(value, dict):
+            return "；".join(f"{k}：{_extra(v)}" for k, v in value.items())
+        return str(value)
+
+    return show
+
+
+def _row(name: str, row) -> str:
+    """One entry of an item's list field (依据, 材料, 表格, 问答)."""
+    if not isinstance(row, dict):
+        return _extra(row)
+    if name == "legal_basis":
+        return f"《{row.get('title', '').strip('《》')}》{row.get('article') or ''}" + (f"：{row['text']}" if row.get("text") else "")
+    if name == "materials":
+        count = row.get("count")
+        facts = [row.get("format"), row.get("original"), f"{count} 份" if count else None,
+                 "必需" if row.get("required") else "非必需"]
+        return f"{row.get('name', '')}（{'，'.join(f for f in facts if f)}）"
+    if name == "service_forms":
+        return " ".join(v for v in (row.get("code"), row.get("name")) if v) + (f"（{row['note']}）" if row.get("note") else "")
+    if name == "faq":
+        return f"问：{row.get('q', '')}　答：{row.get('a', '')}"
+    return "，".join(_extra(v) for v in row.values())
+
+
+def _extra(value) -> str:
+    """A value of a category's own field: a list joined with 、, a range as 下限–上限."""
     if isinstance(value, bool):
         return "是" if value else "否"
-    if isinstance(value, (list, dict)):
-        return json.dumps(value, ensure_ascii=False, indent=1)
+    if isinstance(value, list):
+        return "、".join(_extra(v) for v in value)
+    if isinstance(value, dict):
+        return "；".join(f"{k} {_range(v)}" for k, v in value.items())
     return str(value)
 
 
-def _edit_page(values, item=None, error=None, missing=(), status=200):
+def _range(value) -> str:
+    if isinstance(value, (list, tuple)) and len(value) == 2:
+        return f"{value[0]}–{value[1]}"
+    return _extra(value)
+
+
+def _edit_page(values, item=None, error=None, missing=(), status=200, errors=None):
     session = db_session()
     keys = sorted(session.scalars(select(ProcessDefinition.process_key).distinct()))
-    return render_template("catalogue/edit.html", f=values, item=item, error=error, missing=missing, lists=itemform.LISTS,
+    return render_template("catalogue/edit.html", f=values, item=item, error=error, missing=missing, errors=errors or {},
+                           lists=itemform.LISTS,
                            extra_by_category=catalogue.CATEGORY_EXTRA, process_keys=keys, severities=itemform.SEVERITIES,
                            departments=list(session.scalars(select(Department).order_by(Department.code))),
                            **_labels()), status
@@ -136,18 +196,18 @@ def edit(code: str | None = None):
         values["department"] = item.department_id if item else me().department_id
         return _edit_page(values, item)
     fields = itemform.from_form(request.form)
-    values = dict(request.form, charges_fee=fields["charges_fee"])
-    problems = itemform.range_problems(fields)
-    if problems:
-        g.db_rollback = True
-        return _edit_page(values, item, "；".join(problems) + "。", status=422)
-    department = session.get(Department, request.form.get("department", type=int) or 0)
+    values = dict(request.form, charges_fee=fields["charges_fee"])  # a refusal shows exactly what was typed
+    department_id = parse_id(request.form.get("department", ""))
+    department = session.get(Department, department_id) if department_id else None
     try:
         change = catalogue.declare_change(session, me(), fields, request.form.get("reason", ""),
                                           item.code if item else None, department)
     except InvalidInput as exc:
         g.db_rollback = True
-        return _edit_page(values, item, exc.message, exc.details.get("missing", ()), 422)
+        errors = dict(exc.details.get("errors") or {})
+        if exc.details.get("field") and exc.details["field"] not in errors:
+            errors[exc.details["field"]] = exc.message
+        return _edit_page(values, item, exc.message, exc.details.get("missing", ()), 422, errors)
     flash("已申报，请在工作台完成“申报”环节，提交法制审核；审核通过后发布为新版本。")
     return redirect(url_for("catalogue.change", change_id=change.id))
 
@@ -183,10 +243,10 @@ def change(change_id: int):
     elif change.kind == "flow":
         base = _latest(session, change.process_key)
         base_version = base.version if base else None
-        flow_diff = compare_flows(base.bpmn_xml, change.bpmn_xml) if base else []
+        flow_diff = compare_flows(base.bpmn_xml, change.bpmn_xml, _flow_names(session)) if base else []
     review = session.get(Case, change.review_case_id) if change.review_case_id else None
     return render_template("catalogue/change.html", change=change, item=item, diff=diff, flow_diff=flow_diff,
-                           base_version=base_version, review=review, show=_show, **_labels())
+                           base_version=base_version, review=review, show=_shower(session), **_labels())
 
 
 @bp.get("/catalogue/changes/<int:change_id>/diagram")
@@ -229,7 +289,7 @@ def flow_versions(key: str):
         if a not in by_number or b not in by_number:
             flash("所选版本不存在。", "error")
         else:
-            diff = compare_flows(by_number[a].bpmn_xml, by_number[b].bpmn_xml)
+            diff = compare_flows(by_number[a].bpmn_xml, by_number[b].bpmn_xml, _flow_names(session))
     return render_template("catalogue/flows.html", key=key, rows=rows, running=running, a=a, b=b, diff=diff,
                            item=catalogue.item_for_process(session, key), pending=catalogue.open_flow_change(session, key))
 
@@ -241,8 +301,23 @@ def export_version(key: str, version: int):
                                                                       ProcessDefinition.version == version)).first()
     if definition is None:
         abort(404)
-    return Response(definition.bpmn_xml, mimetype="application/xml", headers={
+    return Response(definition.bpmn_xml, mimetype="application/xml", headers=XML_HEADERS | {
         "Content-Disposition": f'attachment; filename="{key}-v{version}.bpmn"'})
+
+
+def _flow_names(session) -> FlowNames:
+    """What a flow chart's codes are called, for the flow diff a legal reviewer reads."""
+    posts, forms, fields = {}, {}, {}
+    for post in session.scalars(select(Post).order_by(Post.code, Post.id)):
+        posts.setdefault(post.code, post.name)
+    for form_key in sorted(set(session.scalars(select(FormVersion.key)))):
+        form = get_form(session, form_key)
+        forms[form_key] = form.name
+        fields[form_key] = {f["name"]: f.get("label", f["name"]) for f in form.fields}
+    return FlowNames(posts=posts, forms=forms, fields=fields,
+                     departments={d.code: d.name for d in session.scalars(select(Department))},
+                     rules={r.code: r.name for r in session.scalars(select(Rule))},
+                     users={u.staff_no: f"{u.name}（{u.staff_no}）" for u in session.scalars(select(User))})
 
 
 def _designer_meta(session, key: str, change: ItemChange | None) -> dict:
@@ -323,7 +398,12 @@ def designer_xml(key: str):
     else:
         latest = _latest(session, key)
         xml = latest.bpmn_xml if latest else BLANK.replace("{key}", key)
-    return Response(xml, mimetype="application/xml")
+    return Response(xml, mimetype="application/xml", headers=XML_HEADERS | {
+        "Content-Disposition": f'attachment; filename="{key}.bpmn"'})
+
+
+# a flow chart is data, never a page: whatever a draft embeds (an XHTML <script>) cannot run in our origin
+XML_HEADERS = {"Content-Security-Policy": "default-src 'none'; sandbox", "X-Content-Type-Options": "nosniff"}
 
 
 @bp.post("/designer/<key>/save")

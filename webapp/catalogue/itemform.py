@@ -1,5 +1,9 @@
 """The item form: every field of an item version as a designer edits it, and back. Lists are one
-entry per line with ``|`` between columns; category-specific fields (处罚, 征收, 强制) have their own inputs."""
+entry per line with ``|`` between columns; category-specific fields (处罚, 征收, 强制) have their own inputs.
+
+Reading the form never guesses: numbers and counts stay as typed (only blanks get their defaults)
+and engine.catalogue.checked_fields refuses what is not a number or out of bounds, with the field's
+Chinese label, so a typo is never silently turned into another value."""
 
 from __future__ import annotations
 
@@ -37,8 +41,8 @@ def _rows(text: str, columns) -> list[dict]:
             continue
         cells = [c.strip() for c in line.split("|")] + [""] * len(columns)
         row = dict(zip(columns, cells))
-        if "count" in row:
-            row["count"] = int(row["count"]) if row["count"].isdigit() else 1
+        if "count" in row and not row["count"]:
+            row["count"] = 1
         if "required" in row:
             row["required"] = row["required"] not in ("否", "no", "0", "false")
         rows.append(row)
@@ -64,17 +68,8 @@ def to_form(fields: dict) -> dict:
     return values
 
 
-def _int(text: str):
-    text = (text or "").strip()
-    return int(text) if text.lstrip("-").isdigit() else None
-
-
-def _number(text: str):
-    text = (text or "").strip()
-    try:
-        return int(text) if text.isdigit() else float(text)
-    except ValueError:
-        return None
+def _text(value) -> str:
+    return (value or "").strip()
 
 
 def from_form(form) -> dict:
@@ -82,15 +77,13 @@ def from_form(form) -> dict:
     fields = {k: (form.get(k) or "").strip() for k in TEXT}
     fields["entrusting_unit"] = fields["entrusting_unit"] or None
     fields["process_key"] = fields["process_key"] or None
-    fields["correction_stops_clock_basis"] = fields["correction_stops_clock_basis"][:300] or None
-    if fields["clock_start"] not in CLOCK_STARTS:
-        fields["clock_start"] = "acceptance"
+    fields["correction_stops_clock_basis"] = fields["correction_stops_clock_basis"] or None
+    fields["clock_start"] = fields["clock_start"] or "acceptance"
     for k in NUMBERS:
-        fields[k] = _int(form.get(k))
-    fields["extension_limit"] = fields["extension_limit"] or 0
-    if fields["correction_notice_limit"] is None:
-        fields["correction_notice_limit"] = 5
-    fields["correction_answer_days"] = max(0, min(fields["correction_answer_days"] or 0, 60))
+        fields[k] = _text(form.get(k)) or None
+    for k, default in (("extension_limit", 0), ("correction_notice_limit", 5), ("correction_answer_days", 0)):
+        if fields[k] is None:
+            fields[k] = default
     fields["charges_fee"] = form.get("charges_fee") == "on"
     for name, (columns, _) in LISTS.items():
         fields[name] = _rows(form.get(name), columns)
@@ -108,9 +101,9 @@ def from_form(form) -> dict:
             extra["处罚种类"] = kinds
         ranges = {}
         for s in SEVERITIES:
-            low, high = _number(form.get(f"extra_裁量_{s}_min")), _number(form.get(f"extra_裁量_{s}_max"))
-            if low is not None and high is not None:
-                ranges[s] = [low, high]
+            low, high = _text(form.get(f"extra_裁量_{s}_min")), _text(form.get(f"extra_裁量_{s}_max"))
+            if low or high:  # one of the two alone is refused by the fields check
+                ranges[s] = [low or None, high or None]
         if ranges:
             extra["裁量基准"] = ranges
     for name in ("处罚程序", "实施主体", "征收标准", "征收程序", "强制程序"):
@@ -119,8 +112,3 @@ def from_form(form) -> dict:
     fields["extra"] = extra
     return fields
 
-
-def range_problems(fields: dict) -> list[str]:
-    """裁量基准 ranges must be ordered: each severity's lower bound at most its upper bound."""
-    return [f"裁量基准“{s}”的下限大于上限" for s, (low, high) in (fields.get("extra", {}).get("裁量基准") or {}).items()
-            if low > high]

@@ -14,8 +14,11 @@ from sqlalchemy import select
 
 from engine import calendar_notice, clock, incidents
 from engine.errors import InvalidInput, PermissionDenied, SunhallError
-from engine.models import Case, Department, Item, User
+from engine.models import Case, Department, Item, ProcessDefinition, User
+from engine.service.common import specs_for
+from forms.models import FormVersion
 from rules import complaints, reports
+from rules import params as rule_params
 from rules.models import ALERT_STATES, LEVELS, Alert, Complaint, Rule, RuleVersion
 from rules.replay import replay
 from rules.service import SCOPES, acknowledge, dismiss, open_supervision, resolve, update_rule
@@ -61,7 +64,7 @@ def incident_list():
     session = db_session()
     rows = incidents.open_incidents(session)
     cases = {c.id: c for c in session.scalars(select(Case).where(Case.id.in_({i.case_id for i in rows if i.case_id})))}
-    return render_template("supervision/incidents.html", rows=rows, cases=cases)
+    return render_template("supervision/incidents.html", rows=rows, cases=cases, kinds=incidents.KINDS)
 
 
 @bp.get("/alerts")
@@ -118,49 +121,68 @@ def alert_action(alert_id: int, action: str):
 def rules():
     session = db_session()
     return render_template("supervision/rules.html", rules=list(session.scalars(select(Rule).order_by(Rule.code))),
-                           levels=LEVELS, scopes=SCOPES)
+                           levels=LEVELS, scopes=SCOPES, rule_types=rule_params.RULE_TYPES, describe=_describer(session))
+
+
+def _describer(session):
+    names = _code_names(session)
+    return lambda rule_type, params: rule_params.describe(rule_type, params, names)
+
+
+def _code_names(session) -> dict[str, str]:
+    """Form fields and steps by the names people know them (the rules name them by code)."""
+    names: dict[str, str] = {}
+    for version in session.scalars(select(FormVersion).order_by(FormVersion.version)):
+        names.update({f["name"]: f["label"] for f in version.definition.get("fields", []) if "label" in f})
+    latest: dict[str, int] = {}
+    for definition_id, key in session.execute(select(ProcessDefinition.id, ProcessDefinition.process_key)
+                                              .order_by(ProcessDefinition.version)):
+        latest[key] = definition_id
+    for definition_id in latest.values():
+        spec, _ = specs_for(session, definition_id)
+        names.update({name: t.bpmn_name for name, t in spec.task_specs.items()
+                      if getattr(t, "step", None) is not None and t.bpmn_name})
+    return names
 
 
 @bp.route("/rules/<int:rule_id>", methods=["GET", "POST"])
 @supervisor_only
 def rule(rule_id: int):
+    """One rule: each parameter a labelled input; a refused change shows what was typed with the
+    message beside its field, and nothing is kept (the service checks every value)."""
     session = db_session()
     item = session.get(Rule, rule_id)
     if item is None:
         abort(404)
-    error = None
+    fields = rule_params.params_of(item.type)
+    values = {"params": rule_params.form_values(item.type, item.params), "level": item.level,
+              "scope_kind": item.scope_kind, "scope_value": item.scope_value or "", "enabled": item.enabled, "note": ""}
+    errors: dict[str, str] = {}
+    status = 200
     if request.method == "POST":
+        form = request.form
+        params = {p.key: form.get(f"param.{p.key}", "") for p in fields}
+        values = {"params": params, "level": form.get("level", ""), "scope_kind": form.get("scope_kind", ""),
+                  "scope_value": form.get("scope_value", ""), "enabled": form.get("enabled") == "on",
+                  "note": form.get("note", "")}
         try:
-            params = {}
-            for key, old in item.params.items():
-                raw = request.form.get(f"param.{key}")
-                if raw is None:
-                    continue
-                if isinstance(old, bool):
-                    params[key] = raw == "true"
-                elif isinstance(old, (int, float)):
-                    try:
-                        params[key] = type(old)(raw) if isinstance(old, int) and "." not in raw else float(raw)
-                    except ValueError:
-                        raise InvalidInput(f"参数“{key}”必须是数字。", field=key) from None
-                else:
-                    params[key] = json.loads(raw) if raw.strip().startswith(("[", "{")) else raw
-            update_rule(session, rule_id, me(), params=params, level=request.form.get("level"),
-                        enabled=request.form.get("enabled") == "on", scope_kind=request.form.get("scope_kind"),
-                        scope_value=request.form.get("scope_value"), note=request.form.get("note"))
+            update_rule(session, rule_id, me(), params=params if fields else None, level=values["level"],
+                        enabled=values["enabled"], scope_kind=values["scope_kind"], scope_value=values["scope_value"],
+                        note=values["note"])
             flash(f"规则 {item.code} 已修改为第 {item.version} 版，下一次办理即按新参数检查。")
             return redirect(url_for("supervision.rule", rule_id=rule_id))
-        except (SunhallError, json.JSONDecodeError) as exc:
+        except SunhallError as exc:
             g.db_rollback = True
             session.rollback()
             item = session.get(Rule, rule_id)
-            error = getattr(exc, "message", "参数格式不正确。")
+            errors = dict(exc.details.get("errors") or {exc.details.get("field") or "_form": exc.message})
+            status = exc.status
     history = list(session.scalars(select(RuleVersion).where(RuleVersion.rule_id == rule_id)
                                    .order_by(RuleVersion.version.desc())))
     users = {u.id: u.name for u in session.scalars(select(User))}
     return render_template("supervision/rule.html", rule=item, history=history, users=users, levels=LEVELS,
-                           scopes=SCOPES, error=error, as_json=lambda v: json.dumps(v, ensure_ascii=False)), \
-        (422 if error else 200)
+                           scopes=SCOPES, fields=fields, values=values, errors=errors,
+                           rule_types=rule_params.RULE_TYPES, describe=_describer(session)), status
 
 
 @bp.get("/cases/<int:case_id>")

@@ -27,6 +27,7 @@ from engine.errors import InvalidInput, PermissionDenied, SunhallError
 from engine.models import CaseEvent, CaseExtension, CasePause, CaseTask, ProcessDefinition, User
 from engine.models.cases import CASE_STATES, CHANNELS, PAUSE_KINDS
 from engine.service import (
+    authority,
     claim,
     decide_extension,
     reject,
@@ -39,18 +40,17 @@ from engine.service import (
     transfer,
     withdraw,
 )
-from engine.service.common import can_work
+from engine.service.common import can_work, require_can_work, running_for
 from engine.service.operations import MAX_SPECIAL_DAYS, may_approve_extension, special_procedures_of
 from forms import documents, materials
-from forms.models import CaseDocument, CaseMaterial
+from forms.models import CaseDocument
 from forms.service import field_history, step_form, submit_step
+from rules import replay
 
 from ..db import db_session
 from . import bp
 from .common import form_int, me, visible_case
 from .formdata import parse
-
-MAX_UPLOAD = materials.MAX_BYTES
 
 
 def _open_tasks(session, case):
@@ -58,7 +58,7 @@ def _open_tasks(session, case):
                                 .order_by(CaseTask.id)))
 
 
-def _page(case, error: str | None = None, values=None, status: int = 200):
+def _page(case, error: str | None = None, values=None, status: int = 200, field_errors: dict | None = None):
     session = db_session()
     user = me()
     tasks = _open_tasks(session, case)
@@ -84,12 +84,16 @@ def _page(case, error: str | None = None, values=None, status: int = 200):
         pauses=list(session.scalars(select(CasePause).where(CasePause.case_id == case.id).order_by(CasePause.id))),
         materials=materials.materials_of(session, case.id), missing=materials.missing(session, case.id),
         documents=documents.documents_of(session, case.id), kinds=documents.KINDS, actions=documents.ACTIONS,
+        offer=documents.offered(session, case, user), operations=authority.flow_kind(session, case.definition_id),
+        workable=mine is not None and running_for(session, case, mine),
+        stuck=not tasks and case.is_open and authority.may_close_without_step(user, case),
         states=CASE_STATES, pause_names=PAUSE_KINDS, channels=CHANNELS, special=special_procedures_of(case.item_version),
         max_special_days=MAX_SPECIAL_DAYS, extensions=extensions,
         deadline=legaltime.explain(session, load_calendar(session), case),
         history=[h for h in field_history(session, case.id) if sf.access.get(h.field, "hidden") != "hidden"],
         labels={f["name"]: f["label"] for f in (sf.form.fields if sf.form else [])}, error=error, values=values or {},
-        step_names={t.step_id: t.step_name for t in done + tasks}), status
+        field_errors=field_errors or {},
+        step_names=replay.step_names(session, case)), status
 
 
 @bp.get("/cases/<int:case_id>")
@@ -107,9 +111,22 @@ def _act(case_id: int, action, success: str):
     except SunhallError as exc:
         g.db_rollback = True
         db_session().rollback()
-        return _page(visible_case(case_id), exc.message, request.form, exc.status)
+        errors = exc.details.get("errors")
+        return _page(visible_case(case_id), exc.message, request.form, exc.status,
+                     errors if isinstance(errors, dict) else None)
     flash(success)
     return redirect(url_for("workbench.case_page", case_id=case_id))
+
+
+def _must_handle(session, case, task_id: int | None = None) -> None:
+    """Who may act is settled before what they typed is read (the service checks again): someone
+    off the step hears "not yours", not that a number was badly written."""
+    tasks, user = _open_tasks(session, case), me()
+    task = next((t for t in tasks if t.id == task_id), None)
+    if task is not None:
+        require_can_work(user, task)
+    elif tasks and not any(can_work(user, t) for t in tasks):
+        raise PermissionDenied("您不是此办件当前环节的办理人，不能进行此操作。")
 
 
 def _version() -> int | None:
@@ -124,6 +141,7 @@ def complete(case_id: int, task_id: int):
         task = session.get(CaseTask, task_id)
         if task is None or task.case_id != case.id:
             abort(404)
+        _must_handle(session, case, task_id)
         sf = step_form(session, case, task)
         raw = parse(list(sf.form.fields), sf.writable, request.form) if sf.form else {}
         for name in request.form:  # a field the page did not offer as writable: refuse by name
@@ -158,8 +176,11 @@ def return_task(case_id: int, task_id: int):
 @bp.post("/cases/<int:case_id>/tasks/<int:task_id>/transfer")
 @login_required
 def transfer_task(case_id: int, task_id: int):
-    return _act(case_id, lambda s, c: transfer(s, task_id, me(), form_int(request.form.get("assignee"), "assignee", "转办对象"),
-                                               request.form.get("reason", ""), _version()), "已转办。")
+    def go(session, case):
+        _must_handle(session, case, task_id)
+        transfer(session, task_id, me(), form_int(request.form.get("assignee"), "assignee", "转办对象"),
+                 request.form.get("reason", ""), _version())
+    return _act(case_id, go, "已转办。")
 
 
 @bp.post("/cases/<int:case_id>/correction")
@@ -176,10 +197,11 @@ def correction(case_id: int):
 @bp.post("/cases/<int:case_id>/suspend")
 @login_required
 def suspend_case(case_id: int):
-    return _act(case_id, lambda s, c: suspend(s, c.id, me(), request.form.get("reason", ""),
-                                              form_int(request.form.get("days"), "days", "预计天数"),
-                                              request.form.get("procedure") or None, _version()),
-                "特别程序已开始，办理时限暂停。")
+    def go(session, case):
+        _must_handle(session, case)
+        suspend(session, case.id, me(), request.form.get("reason", ""), form_int(request.form.get("days"), "days", "预计天数"),
+                request.form.get("procedure") or None, _version())
+    return _act(case_id, go, "特别程序已开始，办理时限暂停。")
 
 
 @bp.post("/cases/<int:case_id>/resume")
@@ -196,11 +218,13 @@ def resume_case(case_id: int):
 @bp.post("/cases/<int:case_id>/extend")
 @login_required
 def extend_case(case_id: int):
-    return _act(case_id, lambda s, c: request_extension(
-        s, c.id, me(), form_int(request.form.get("days"), "days", "延期天数"),
-        form_int(request.form.get("approver"), "approver", "批准人"), request.form.get("reason", ""),
-        request.form.get("collective_record") or None, _version()),
-        "延期申请已提交，待批准人审批；批准前办理期限不变。")
+    def go(session, case):
+        _must_handle(session, case)
+        request_extension(
+            session, case.id, me(), form_int(request.form.get("days"), "days", "延期天数"),
+            form_int(request.form.get("approver"), "approver", "批准人"), request.form.get("reason", ""),
+            request.form.get("collective_record") or None, _version())
+    return _act(case_id, go, "延期申请已提交，待批准人审批；批准前办理期限不变。")
 
 
 @bp.post("/cases/<int:case_id>/extensions/<int:extension_id>")
@@ -244,29 +268,13 @@ def withdraw_case(case_id: int):
                 "申请已撤回。")
 
 
-@bp.post("/cases/<int:case_id>/materials/<int:material_id>")
-@login_required
-def upload_material(case_id: int, material_id: int):
-    def go(session, case):
-        if not any(can_work(me(), t) for t in _open_tasks(session, case)):
-            raise PermissionDenied("只有当前环节的办理人可以上传材料。")
-        row = session.get(CaseMaterial, material_id)
-        if row is None or row.case_id != case.id:
-            raise InvalidInput("材料不属于本办件。")
-        upload = request.files.get("file")
-        if upload is None or not upload.filename:
-            raise InvalidInput("请选择要上传的文件。", field="file")
-        materials.attach(session, material_id, upload.filename, upload.read(MAX_UPLOAD + 1), me(), _upload_dir())
-    return _act(case_id, go, "材料已上传。")
-
-
 @bp.post("/cases/<int:case_id>/documents/<kind>")
 @login_required
 def make_document(case_id: int, kind: str):
     holder = {}
 
     def go(session, case):
-        holder["doc"] = documents.produce(session, case, kind, me(), _doc_dir())
+        holder["doc"] = documents.issue(session, case, kind, me(), _doc_dir())
     response = _act(case_id, go, "文书已生成。")
     if "doc" in holder and not getattr(g, "db_rollback", False):
         return redirect(url_for("workbench.print_document", doc_id=holder["doc"].id))
@@ -323,7 +331,3 @@ def diagram(case_id: int):
 
 def _doc_dir() -> Path:
     return Path(current_app.extensions["sunhall_settings"].instance_dir) / "documents"
-
-
-def _upload_dir() -> Path:
-    return Path(current_app.extensions["sunhall_settings"].instance_dir) / "uploads"

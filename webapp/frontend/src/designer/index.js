@@ -8,16 +8,45 @@ import camundaModdle from "camunda-bpmn-moddle/resources/camunda.json";
 import sunhallModdle from "./sunhall.json";
 import lintConfig from "./lint.js";
 import sunhallProperties from "./props.js";
-import zh from "./zh.js";
+import zh, { translate } from "./zh.js";
 
 const root = document.getElementById("designer");
 const meta = JSON.parse(document.getElementById("designer-meta").textContent);
 const $ = (sel) => root.querySelector(sel);
 
+// Files written by hand, by our generator or by older tools often lack <bpmn:incoming>/<bpmn:outgoing>,
+// and bpmn-js does not fill them on import; bpmnlint's rules read them, so without this every step of
+// an approved flow would read as "not connected". Fill them from the sequence flows once parsed.
+function connectFlows(container) {
+  (container.flowElements || []).forEach((el) => {
+    if (el.$type === "bpmn:SequenceFlow" && el.sourceRef && el.targetRef) {
+      const outgoing = el.sourceRef.get("outgoing");
+      const incoming = el.targetRef.get("incoming");
+      if (!outgoing.includes(el)) {
+        outgoing.push(el);
+      }
+      if (!incoming.includes(el)) {
+        incoming.push(el);
+      }
+    }
+    if (el.flowElements) {
+      connectFlows(el);
+    }
+  });
+}
+
+function SunhallConnections(eventBus) {
+  eventBus.on("import.parse.complete", ({ definitions }) => {
+    ((definitions && definitions.rootElements) || []).filter((e) => e.$type === "bpmn:Process").forEach(connectFlows);
+  });
+}
+SunhallConnections.$inject = ["eventBus"];
+const connections = { __init__: ["sunhallConnections"], sunhallConnections: ["type", SunhallConnections] };
+
 const modeler = new Modeler({
   container: $("#canvas"),
   propertiesPanel: { parent: $("#properties") },
-  additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, sunhallProperties, lintModule, zh],
+  additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, sunhallProperties, lintModule, zh, connections],
   moddleExtensions: { camunda: camundaModdle, sunhall: sunhallModdle },
   linting: { bpmnlint: lintConfig, active: true },
   sunhall: meta,
@@ -29,6 +58,15 @@ function say(text, kind = "flash") {
   box.className = kind;
   box.setAttribute("role", kind === "error" ? "alert" : "status");
   box.textContent = text;
+}
+
+// An element as a person names it: “专家评审”, or its type when it has no name.
+function called(element) {
+  const bo = element.businessObject;
+  if ((bo.name || "").trim()) {
+    return `“${bo.name.trim()}”`;
+  }
+  return translate(bo.$type.split(":")[1].replace(/(\B[A-Z])/g, " $1"));
 }
 
 let overlayIds = [];
@@ -43,9 +81,9 @@ function showProblems(problems) {
   list.replaceChildren();
   problems.forEach((p) => {
     const li = document.createElement("li");
-    li.textContent = (p.element ? `[${p.element}] ` : "") + p.message;
-    li.dataset.element = p.element || "";
     const element = p.element && registry.get(p.element);
+    li.textContent = (element ? `${called(element)}：` : "") + p.message;
+    li.dataset.element = p.element || "";
     if (element) {
       canvas.addMarker(element, "sh-problem");
       const badge = document.createElement("div");
@@ -72,7 +110,7 @@ async function post(url, body) {
   try {
     data = await response.json();
   } catch (err) {
-    data = { message: `服务器返回 ${response.status}` };
+    data = { message: `服务器没有正常响应（状态码 ${response.status}），请稍后再试。` };
   }
   return { ok: response.ok, data };
 }
@@ -103,9 +141,24 @@ async function open(xml, note) {
     }
     return true;
   } catch (err) {
-    say("流程图无法打开：" + err.message, "error");
+    say("流程图无法打开：文件不是有效的 BPMN 流程图（" + importProblem(err) + "）。", "error");
     return false;
   }
+}
+
+// bpmn-js says why an import failed in English ("unparsable content <x> detected …"): tell the
+// designer in words what kind of problem it is, with the line when bpmn-js gives one.
+function importProblem(err) {
+  const text = String((err && err.message) || "");
+  const line = text.match(/line: ?(\d+)/i);
+  const where = line ? `第 ${line[1]} 行` : "";
+  if (/unparsable|unexpected|unclosed|missing|non-whitespace|invalid/i.test(text)) {
+    return `${where}XML 格式错误`;
+  }
+  if (/no diagram|no process|failed to import/i.test(text)) {
+    return "没有可显示的流程图";
+  }
+  return `${where}内容无法识别`;
 }
 
 async function save() {

@@ -1,11 +1,12 @@
 // The lint rules the designer runs in the browser (bpmnlint, packed by hand for esbuild): the
-// standard rules that match docs/bpmn.md, plus Sunhall's own check that every step has a post and
-// a time limit. The server's validation on save remains the authority.
+// standard rules that find real problems in a flow Sunhall runs (docs/bpmn.md), plus Sunhall's own
+// check that every step has a name, a post and a time limit. Left out on purpose: label-required
+// (a conditional branch needs no name), fake-join (a step that a "退回" loop returns to has two
+// incoming flows, which SpiffWorkflow runs as intended). The server's validation on save remains
+// the authority.
 import { is } from "bpmnlint-utils";
 import conditionalFlows from "bpmnlint/rules/conditional-flows";
 import endEventRequired from "bpmnlint/rules/end-event-required";
-import fakeJoin from "bpmnlint/rules/fake-join";
-import labelRequired from "bpmnlint/rules/label-required";
 import noComplexGateway from "bpmnlint/rules/no-complex-gateway";
 import noDisconnected from "bpmnlint/rules/no-disconnected";
 import noDuplicateSequenceFlows from "bpmnlint/rules/no-duplicate-sequence-flows";
@@ -23,6 +24,9 @@ function stepConfig() {
     ((node.extensionElements && node.extensionElements.values) || [])
       .filter((e) => e.$type === "camunda:Properties")
       .forEach((p) => (p.values || []).forEach((v) => (props[(v.name || "").replace("sunhall:", "")] = v.value)));
+    if (!(node.name || "").trim()) {
+      reporter.report(node.id, "环节没有名称");
+    }
     if (!(node.get("camunda:candidateGroups") || "").trim()) {
       reporter.report(node.id, "环节没有指定办理岗位");
     }
@@ -39,8 +43,6 @@ function stepConfig() {
 const rules = {
   "bpmnlint/conditional-flows": conditionalFlows,
   "bpmnlint/end-event-required": endEventRequired,
-  "bpmnlint/fake-join": fakeJoin,
-  "bpmnlint/label-required": labelRequired,
   "bpmnlint/no-complex-gateway": noComplexGateway,
   "bpmnlint/no-disconnected": noDisconnected,
   "bpmnlint/no-duplicate-sequence-flows": noDuplicateSequenceFlows,
@@ -70,8 +72,6 @@ export default {
     rules: {
       "conditional-flows": "error",
       "end-event-required": "error",
-      "fake-join": "warn",
-      "label-required": "warn",
       "no-complex-gateway": "error",
       "no-disconnected": "error",
       "no-duplicate-sequence-flows": "error",

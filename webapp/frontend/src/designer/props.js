@@ -123,7 +123,7 @@ function checkpointEntry(part, meta) {
         getOptions={() => [{ value: "", label: "（无）" }, ...(meta.rules || []).map((r) => ({ value: r.code, label: `${r.code} ${r.name}` }))]} />;
     }
     const parse = (text) => text.split(/[,，]/).map((s) => s.trim()).filter(Boolean).map((s) => s.split("=").map((x) => x.trim()));
-    return <TextFieldEntry element={element} id={id} label="检查点参数" description="格式：名称=值，多个用逗号分隔，如 share=0.8"
+    return <TextFieldEntry element={element} id={id} label="检查点参数" description="格式：参数名=值，多个用逗号分隔；参数名见监察规则库中该规则的说明"
       debounce={debounce}
       getValue={() => params(current()).map(([k, v]) => `${k}=${v}`).join(", ")}
       validate={(text) => (text && parse(text).some((p) => p.length !== 2 || !/^[A-Za-z][\w-]*$/.test(p[0])) ? "格式应为 名称=值，名称以字母开头" : null)}
@@ -137,8 +137,8 @@ function ConditionEntry({ element }) {
   const bpmnFactory = useService("bpmnFactory");
   const debounce = useService("debounceInput");
   const bo = getBusinessObject(element);
-  return <TextFieldEntry element={element} id="sunhall-condition" label="分支条件（Python 表达式）"
-    description="例如：approved == False；为空且不是默认分支时无法发布" debounce={debounce}
+  return <TextFieldEntry element={element} id="sunhall-condition" label="分支条件（表达式）"
+    description="用表单字段名书写的判断表达式（如 字段名 > 100）；为空且不是默认分支时无法发布" debounce={debounce}
     getValue={() => (bo.get("conditionExpression") ? bo.get("conditionExpression").get("body") || "" : "")}
     setValue={(value) => modeling.updateProperties(element, {
       conditionExpression: value ? bpmnFactory.create("bpmn:FormalExpression", { body: value }) : undefined,
@@ -150,7 +150,7 @@ function stepEntries(element, meta) {
   const form = (meta.forms || {})[bo.get("camunda:formKey")];
   return [
     attrEntry("sunhall-post", "camunda:candidateGroups", "办理岗位（定岗）", {
-      select: (cur) => keepCurrent([{ value: "", label: "（请选择岗位）" }, ...(meta.posts || []).map((p) => ({ value: p.code, label: `${p.name}（${p.code}）` }))], cur),
+      select: (cur) => keepCurrent([{ value: "", label: "（请选择岗位）" }, ...(meta.posts || []).map((p) => ({ value: p.code, label: p.name }))], cur),
     }),
     attrEntry("sunhall-department", "sunhall:department", "办理部门", {
       select: (cur) => keepCurrent([{ value: "", label: "（事项的办理部门）" }, ...(meta.departments || []).map((d) => ({ value: d.code, label: d.name }))], cur),

@@ -1,0 +1,174 @@
+"""The system log (系统日志): everything that is not a case thing, append-only and hash-chained.
+
+Logins (successful and failed), logouts, locks and unlocks, and administrative changes (rules,
+catalogue, calendar) are recorded with :func:`record` in the caller's transaction. Each row's
+hash covers its content and the previous row's hash, as in the case log (:mod:`engine.audit`);
+the head row keeps the newest sequence number and hash, so :func:`verify` finds an edited row,
+a deleted one (in the middle or at the end) and a re-ordered chain.
+
+Appending locks the head row (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite serialises writers
+with ``BEGIN IMMEDIATE``), so rows written by several worker processes form one chain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import timezone
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from . import clock
+from .audit import canonical
+from .models import SystemEvent, SystemLogHead, User
+
+#: Every action the system log knows, with the name people see on the log page.
+#: Add a line here before recording a new action: :func:`record` refuses unknown ones.
+ACTIONS: dict[str, str] = {
+    "auth.login": "登录",
+    "auth.login_failed": "登录失败",
+    "auth.logout": "退出登录",
+    "account.locked": "账号锁定（连续输错密码）",
+    "account.unlocked": "解锁账号",
+    "account.password_changed": "修改密码",
+    "account.deactivated": "停用账号",
+    "calendar.notice_imported": "导入放假通知",
+    "calendar.day_changed": "修改工作日历",
+    "rules.changed": "修改监察规则",
+    "catalogue.changed": "修改事项",
+}
+
+#: Names of the ``detail`` keys for the log page.
+DETAIL_LABELS: dict[str, str] = {
+    "address": "来源地址",
+    "failures": "连续失败次数",
+    "until": "锁定至",
+    "reason": "原因",
+    "by": "操作方式",
+    "holidays": "放假天数",
+    "makeup_workdays": "调休上班天数",
+    "moved_cases": "期限变化的办件数",
+    "day_kind": "改为",
+    "name": "名称",
+    "version": "版本",
+    "note": "修改说明",
+    "change": "变更申报编号",
+    "kind": "变更内容",
+}
+
+TARGET_MAX = 200
+HEAD_ID = 1
+
+
+def record(session: Session, *, actor: User | None, action: str, target: str = "",
+           detail: dict | None = None) -> SystemEvent:
+    """Append one row to the system chain, in the caller's transaction (which commits it)."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown system log action {action!r}: add it to engine.systemlog.ACTIONS")
+    head = _locked_head(session)
+    event = SystemEvent(
+        seq=head.seq + 1, at=clock.now(), actor_id=actor.id if actor is not None else None,
+        actor_name=_actor_name(actor), action=action, target=_printable(target or "")[:TARGET_MAX],
+        detail=canonical(_printable(detail or {})), prev_hash=head.last_hash,
+    )
+    event.hash = _digest(event)
+    head.seq, head.last_hash = event.seq, event.hash
+    # append-only: a plain INSERT, never an update through the identity map
+    session.execute(insert(SystemEvent), [{c.key: getattr(event, c.key) for c in _COLUMNS}])
+    session.flush()
+    return event
+
+
+_COLUMNS = [c for c in SystemEvent.__mapper__.column_attrs if c.key != "id"]
+
+
+def _printable(value):
+    """Control characters out of logged text: PostgreSQL refuses NUL, and nobody can read the rest."""
+    if isinstance(value, str):
+        return "".join(ch if ch >= " " or ch in "\t\n" else "\ufffd" for ch in value)
+    if isinstance(value, dict):
+        return {k: _printable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_printable(v) for v in value]
+    return value
+
+
+def _actor_name(actor: User | None) -> str:
+    return f"{actor.name}（{actor.staff_no}）" if actor is not None else "系统"
+
+
+def _locked_head(session: Session) -> SystemLogHead:
+    """The head row, locked for the rest of the transaction; created (once) if a database lacks it."""
+    query = (select(SystemLogHead).where(SystemLogHead.id == HEAD_ID).with_for_update()
+             .execution_options(populate_existing=True))
+    head = session.scalars(query).first()
+    if head is None:
+        try:
+            with session.begin_nested():
+                session.execute(insert(SystemLogHead).values(id=HEAD_ID, seq=0, last_hash=""))
+        except IntegrityError:  # another process created it first: use theirs
+            pass
+        head = session.scalars(query).one()
+    return head
+
+
+def _digest(event: SystemEvent) -> str:
+    body = {
+        "seq": event.seq, "at": event.at.astimezone(timezone.utc).isoformat(timespec="microseconds"),
+        "actor_id": event.actor_id, "actor_name": event.actor_name, "action": event.action,
+        "target": event.target, "detail": event.detail, "prev_hash": event.prev_hash,
+    }
+    text = json.dumps(canonical(body), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class SystemLogFinding:
+    seq: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"第 {self.seq} 条" if self.seq else "日志链"
+        return f"系统日志 {where}：{self.message}"
+
+
+def verify(session: Session, batch: int = 1000) -> list[SystemLogFinding]:
+    """Walk the whole chain in order; one finding per break (empty: the log is intact)."""
+    findings: list[SystemLogFinding] = []
+    prev, expected, last_seq = "", 1, 0
+    while True:
+        rows = session.scalars(select(SystemEvent).where(SystemEvent.seq > last_seq)
+                               .order_by(SystemEvent.seq).limit(batch)).all()
+        if not rows:
+            break
+        for ev in rows:
+            if ev.seq != expected:
+                findings.append(SystemLogFinding(expected, f"缺少第 {expected} 至 {ev.seq - 1} 条记录（已被删除）。"))
+            if ev.prev_hash != prev:
+                findings.append(SystemLogFinding(ev.seq, "与前一条记录的链接断开（前一条被删除、调换或篡改）。"))
+            if _digest(ev) != ev.hash:
+                findings.append(SystemLogFinding(ev.seq, f"内容与哈希不符（记录已被修改）：{ACTIONS.get(ev.action, ev.action)}。"))
+            prev, expected, last_seq = ev.hash, ev.seq + 1, ev.seq
+        session.expunge_all()
+    head = session.get(SystemLogHead, HEAD_ID)
+    head_seq, head_hash = (head.seq, head.last_hash) if head is not None else (0, "")
+    if head_seq > last_seq:
+        findings.append(SystemLogFinding(last_seq + 1, f"末尾的第 {last_seq + 1} 至 {head_seq} 条记录已被删除。"))
+    elif head_seq != last_seq or head_hash != prev:
+        findings.append(SystemLogFinding(None, "日志链末端与记录的链尾不符。"))
+    return findings
+
+
+def page(session: Session, *, before_seq: int | None = None, size: int = 100) -> list[SystemEvent]:
+    """Newest first, ``size`` rows older than ``before_seq`` (for the administrator's log page)."""
+    query = select(SystemEvent).order_by(SystemEvent.seq.desc()).limit(size)
+    if before_seq is not None:
+        query = query.where(SystemEvent.seq < before_seq)
+    return list(session.scalars(query))
+
+
+def count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(SystemEvent)) or 0

@@ -1,0 +1,274 @@
+"""Every route × every role × the case states that matter: who may, who may not, and that a refused
+command keeps nothing.
+
+The table below is the specification of authority. The test fails when the application has a route
+the table does not name, so a new route cannot ship without saying who may use it.
+
+Outcomes: ``ok`` — the role is authorised (the answer is not 401/403 and never 5xx; it may still be
+a 4xx about the data or the state); ``no`` — refused: 403 (or 404 where the thing is not the
+role's to know about) with nothing changed; anonymous visitors are sent to the login page
+(or get 401/403), except on public routes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import func, select
+
+from engine.models import Case, CaseEvent, CaseExtension, CaseTask, User
+from engine.service import request_extension, start_case
+from forms.intake import handle_instant
+from forms.models import CaseDocument, CaseMaterial
+from webapp import create_app
+
+from .conftest import As
+from .helpers import do
+
+FOOD, SHOP = "015309300002", "075309300001"
+ROLES = {"window": "sc001", "handler": "sc003", "leader": "sc006", "other_dept": "ws001", "supervisor": "jw001",
+         "designer": "xz001", "legal": "sf001", "admin": "admin"}
+STAFF = tuple(ROLES)
+SEES_CASE = {"window", "handler", "leader", "supervisor", "admin"}  # the case's department, 纪委监委, admin
+
+PUBLIC = "public"
+
+
+@dataclass(frozen=True)
+class Rule:
+    method: str
+    allowed: frozenset | str  # roles that may, or PUBLIC
+    state: str | None = None  # the case state the row is about (case routes)
+    data: tuple = ()
+
+
+def allow(*roles):
+    return frozenset(roles)
+
+
+ALL_STAFF = allow(*STAFF)
+NOBODY = allow()
+
+# endpoint -> rules (case routes: one per state)
+MATRIX: dict[str, list[Rule]] = {
+    "health.healthz": [Rule("GET", PUBLIC)],
+    "static": [Rule("GET", PUBLIC)],
+    "favicon": [Rule("GET", PUBLIC)],
+    "auth.login": [Rule("GET", PUBLIC), Rule("POST", PUBLIC)],
+    "auth.logout": [Rule("POST", ALL_STAFF)],
+    "workbench.root": [Rule("GET", ALL_STAFF)],
+    "workbench.index": [Rule("GET", ALL_STAFF)],
+    "workbench.intake_items": [Rule("GET", ALL_STAFF)],
+    "workbench.intake": [Rule("GET", allow("window", "admin"))],
+    # reading a case: its department, the supervisors, the administrator
+    "workbench.case_page": [Rule("GET", allow(*SEES_CASE), s) for s in ("received", "accepted", "finished")],
+    "workbench.deadline_json": [Rule("GET", allow(*SEES_CASE), "accepted")],
+    "workbench.diagram": [Rule("GET", allow(*SEES_CASE), "accepted")],
+    "workbench.download_document": [Rule("GET", allow(*SEES_CASE), "finished")],
+    "workbench.print_document": [Rule("GET", allow(*SEES_CASE), "finished")],
+    "workbench.material_file": [Rule("GET", allow(*SEES_CASE), "finished")],
+    # working a step: only whoever holds the current step's post (the window at 受理, 材料审查 after it)
+    **{ep: [Rule("POST", allow("window"), "received"), Rule("POST", allow("handler"), "accepted"),
+            Rule("POST", NOBODY, "finished")]
+       for ep in ("workbench.complete", "workbench.claim_task", "workbench.return_task", "workbench.transfer_task",
+                  "workbench.correction", "workbench.suspend_case", "workbench.extend_case",
+                  "workbench.resume_case", "workbench.upload_material")},
+    "workbench.reject_case": [Rule("POST", allow("window"), "received"), Rule("POST", allow("handler"), "accepted"),
+                              Rule("POST", NOBODY, "finished")],
+    "workbench.withdraw_case": [Rule("POST", allow("window"), "received"), Rule("POST", allow("handler"), "accepted"),
+                                Rule("POST", NOBODY, "finished")],
+    # an extension is decided by the approver named in the request, nobody else
+    "workbench.decide_extension_view": [Rule("POST", allow("leader"), "extension", (("decision", "approve"),))],
+    # documents: the handler of the step that produces them, in the state they certify
+    "workbench.make_document": [
+        Rule("POST", NOBODY, "received", (("kind", "acceptance_notice"),)),
+        Rule("POST", allow("window"), "accepted", (("kind", "acceptance_notice"),)),
+        Rule("POST", NOBODY, "accepted", (("kind", "grant_decision"),)),
+        Rule("POST", allow("window"), "finished", (("kind", "grant_decision"),)),
+        Rule("POST", allow("window"), "finished", (("kind", "case_file"),)),
+    ],
+    # the catalogue is read by all staff; designers change it
+    "catalogue.items": [Rule("GET", ALL_STAFF)],
+    "catalogue.item": [Rule("GET", ALL_STAFF)],
+    "catalogue.flow_versions": [Rule("GET", ALL_STAFF)],
+    "catalogue.export_version": [Rule("GET", ALL_STAFF)],
+    "catalogue.change": [Rule("GET", ALL_STAFF)],
+    "catalogue.change_diagram": [Rule("GET", ALL_STAFF)],
+    "catalogue.edit": [Rule("GET", allow("designer", "admin")), Rule("POST", allow("designer", "admin"))],
+    "catalogue.status": [Rule("POST", allow("designer", "admin"))],
+    "catalogue.designer_new": [Rule("GET", allow("designer", "admin"))],
+    "catalogue.designer": [Rule("GET", allow("designer", "admin"))],
+    "catalogue.designer_xml": [Rule("GET", allow("designer", "admin"))],
+    "catalogue.designer_save": [Rule("POST", allow("designer", "admin"))],
+    "catalogue.designer_submit": [Rule("POST", allow("designer", "admin"))],
+    # supervision: 纪委监委 and the administrator
+    **{ep: [Rule("GET", allow("supervisor", "admin"))]
+       for ep in ("supervision.dashboard", "supervision.incident_list", "supervision.alerts", "supervision.rules",
+                  "supervision.sampling", "supervision.performance",
+                  "supervision.performance_xlsx")},
+    "supervision.case_replay": [Rule("GET", allow("supervisor", "admin"), "accepted")],
+    "supervision.alert_action": [Rule("POST", allow("supervisor", "admin"))],
+    "supervision.rule": [Rule("GET", allow("supervisor", "admin")), Rule("POST", allow("supervisor", "admin"))],
+    "supervision.complaint_list": [Rule("GET", allow("supervisor", "admin")), Rule("POST", allow("supervisor", "admin"))],
+    "supervision.complaint_action": [Rule("POST", allow("supervisor", "admin"))],
+    # administration
+    **{ep: [Rule("GET", allow("admin"))]
+       for ep in ("admin.dashboard", "admin.calendar", "admin.year", "admin.users", "admin.log")},
+    **{ep: [Rule("POST", allow("admin"))]
+       for ep in ("admin.preview", "admin.confirm", "admin.change_day", "admin.unlock")},
+}
+
+
+@pytest.fixture
+def app(database, settings):
+    app = create_app({"database_url": settings.database_url, "instance_dir": settings.instance_dir,
+                      "TESTING": False, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
+    yield app
+    app.extensions["sunhall_db"].dispose()
+
+
+class Cases:
+    """Fresh cases in each state, made through the services as a clerk would."""
+
+    def __init__(self, run, database, company, person):
+        self.run, self.database, self.company, self.person = run, database, company, person
+
+    def make(self, state: str) -> int:
+        run, database = self.run, self.database
+        if state == "finished":
+            data = {"operator_name": "张三", "operator_id": "11010519491231002X", "phone": "13800000000",
+                    "address": "阳光县城关镇", "business_scope": "小吃服务", "form_of_organisation": "个人经营",
+                    "capital": "50000", "employees": "2", "business_name": "张三小吃店"}
+            case = run(handle_instant, SHOP, self.person, As("sc001"), data, received={1, 2, 3})
+            return case.id
+        case = run(start_case, FOOD, self.company, As("sc001"), data={"prepackaged_only": False})
+        if state in ("accepted", "extension"):
+            do(run, database, case.id, As("sc001"), "accept")
+        if state == "extension":
+            with database.transaction(write=False) as s:
+                leader_id = s.scalars(select(User.id).where(User.staff_no == "sc006")).one()
+            run(request_extension, case.id, As("sc003"), 5, leader_id, "需要专家论证。")
+        return case.id
+
+
+def fingerprint(database, case_id: int | None) -> tuple:
+    """What a refused command must leave untouched."""
+    with database.transaction(write=False) as s:
+        counts = tuple(s.scalar(select(func.count()).select_from(m)) for m in (Case, CaseEvent, CaseDocument, CaseMaterial))
+        if case_id is None:
+            return counts
+        case = s.get(Case, case_id)
+        tasks = tuple(s.execute(select(CaseTask.id, CaseTask.state, CaseTask.assignee_id)
+                                .where(CaseTask.case_id == case_id).order_by(CaseTask.id)).all())
+        return counts + (case.version, case.state, case.pause_kind, case.event_count, tasks)
+
+
+def _url(app, endpoint: str, ctx: dict, data: dict) -> str:
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    values = {name: data.get(name, ctx.get(name)) for name in rule.arguments}
+    with app.test_request_context():
+        from flask import url_for
+        return url_for(endpoint, **values)
+
+
+def _context(database, case_id: int | None) -> dict:
+    ctx = {"code": FOOD, "key": "food_business_license", "version": 1, "year": 2026, "filename": "sunhall.css",
+           "change_id": 1, "alert_id": 1, "complaint_id": 1, "action": "acknowledge", "kind": "case_file",
+           "doc_id": 1, "task_id": 1, "material_id": 1, "extension_id": 1, "rule_id": 1}
+    if case_id is None:
+        return ctx
+    with database.transaction(write=False) as s:
+        ctx["case_id"] = case_id
+        tasks = list(s.scalars(select(CaseTask).where(CaseTask.case_id == case_id).order_by(CaseTask.id)))
+        ready = [t for t in tasks if t.state == "ready"]
+        ctx["task_id"] = (ready or tasks)[-1].id
+        material = s.scalars(select(CaseMaterial).where(CaseMaterial.case_id == case_id)).first()
+        ctx["material_id"] = material.id if material else 1
+        extension = s.scalars(select(CaseExtension).where(CaseExtension.case_id == case_id)).first()
+        ctx["extension_id"] = extension.id if extension else 1
+    return ctx
+
+
+def _ensure_document(database, case_id: int, settings) -> int:
+    from forms import documents
+    with database.transaction() as s:
+        doc = s.scalars(select(CaseDocument).where(CaseDocument.case_id == case_id)).first()
+        if doc is None:
+            case = s.get(Case, case_id)
+            doc = documents.produce(s, case, "case_file", None, settings.instance_dir)
+        return doc.id
+
+
+def _request(client, method: str, url: str, data: dict):
+    form = {k: v for k, v in data.items() if k not in ("kind",)}
+    form.setdefault("reason", "测试理由")
+    return client.get(url) if method == "GET" else client.post(url, data=form)
+
+
+def login(client, staff_no: str) -> None:
+    response = client.post("/login", data={"staff_no": staff_no, "password": "Sunhall@2026"})
+    assert response.status_code == 302, staff_no
+
+
+def _sent_to_login(client, response) -> bool:
+    for _ in range(3):
+        if response.status_code in (401, 403):
+            return True
+        if response.status_code != 302:
+            return False
+        if "/login" in response.location:
+            return True
+        response = client.get(response.location)
+    return False
+
+
+def test_the_table_names_every_route(app):
+    routes = {r.endpoint for r in app.url_map.iter_rules()}
+    assert routes - set(MATRIX) == set(), "routes without an authority rule"
+
+
+CASES = [(endpoint, i) for endpoint, rules in MATRIX.items() for i in range(len(rules))]
+
+
+@pytest.mark.parametrize(("endpoint", "index"), CASES, ids=[f"{e}-{i}" for e, i in CASES])
+def test_route_role_state(endpoint, index, app, database, settings, run, company, person):
+    rule = MATRIX[endpoint][index]
+    data = dict(rule.data)
+    cases = Cases(run, database, company, person)
+    case_id = cases.make(rule.state) if rule.state else None
+    ctx = _context(database, case_id)
+    if case_id and endpoint in ("workbench.download_document", "workbench.print_document"):
+        ctx["doc_id"] = _ensure_document(database, case_id, settings)
+    url = _url(app, endpoint, ctx, data)
+    # anonymous first
+    visitor = app.test_client()
+    anon = _request(visitor, rule.method, url, data)
+    if rule.allowed == PUBLIC:
+        assert anon.status_code < 500 and anon.status_code not in (401, 403), (url, anon.status_code)
+        return
+    assert _sent_to_login(visitor, anon), (url, anon.status_code)
+    # every role that may not: refused, nothing kept
+    for role in STAFF:
+        if role in rule.allowed:
+            continue
+        client = app.test_client()
+        login(client, ROLES[role])
+        before = fingerprint(database, case_id)
+        response = _request(client, rule.method, url, data)
+        if rule.allowed is NOBODY and case_id and role in SEES_CASE:
+            assert 400 <= response.status_code < 500, (url, role, response.status_code)
+        else:
+            assert response.status_code in (403, 404), (url, role, response.status_code)
+        assert fingerprint(database, case_id) == before, (url, role)
+        text = response.get_data(as_text=True)
+        assert "Traceback" not in text
+    # the roles that may: authorised (the data or the state may still be refused), never an error
+    for role in sorted(rule.allowed):
+        client = app.test_client()
+        login(client, ROLES[role])
+        response = _request(client, rule.method, url, data)
+        assert response.status_code not in (401, 403) and response.status_code < 500, (url, role, response.status_code)
+        if rule.method == "POST" and case_id:
+            case_id = cases.make(rule.state)  # the next role starts from the same state
+            url = _url(app, endpoint, _context(database, case_id), data)
