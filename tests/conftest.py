@@ -182,5 +182,17 @@ def app(database, settings):
 
 
 @pytest.fixture
+def hostile_app(database, settings):
+    """The app as a hostile client meets it, without the CSRF token and rate limits that would stop
+    the request before the checks under test (both have their own tests)."""
+    from webapp import create_app
+
+    app = create_app({"database_url": settings.database_url, "instance_dir": settings.instance_dir,
+                      "TESTING": False, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
+    yield app
+    app.extensions["sunhall_db"].dispose()
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()

@@ -21,10 +21,10 @@ from engine.models import Case, CaseEvent, CaseExtension, CaseTask, User
 from engine.service import request_extension, start_case
 from forms.intake import handle_instant
 from forms.models import CaseDocument, CaseMaterial
-from webapp import create_app
 
 from .conftest import As
 from .helpers import do
+from .webhelpers import login_without_csrf as login
 
 FOOD, SHOP = "015309300002", "075309300001"
 ROLES = {"window": "sc001", "handler": "sc003", "leader": "sc006", "other_dept": "ws001", "supervisor": "jw001",
@@ -120,14 +120,6 @@ MATRIX: dict[str, list[Rule]] = {
 }
 
 
-@pytest.fixture
-def app(database, settings):
-    app = create_app({"database_url": settings.database_url, "instance_dir": settings.instance_dir,
-                      "TESTING": False, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
-    yield app
-    app.extensions["sunhall_db"].dispose()
-
-
 class Cases:
     """Fresh cases in each state, made through the services as a clerk would."""
 
@@ -206,11 +198,6 @@ def _request(client, method: str, url: str, data: dict):
     return client.get(url) if method == "GET" else client.post(url, data=form)
 
 
-def login(client, staff_no: str) -> None:
-    response = client.post("/login", data={"staff_no": staff_no, "password": "Sunhall@2026"})
-    assert response.status_code == 302, staff_no
-
-
 def _sent_to_login(client, response) -> bool:
     for _ in range(3):
         if response.status_code in (401, 403):
@@ -221,6 +208,11 @@ def _sent_to_login(client, response) -> bool:
             return True
         response = client.get(response.location)
     return False
+
+
+@pytest.fixture
+def app(hostile_app):
+    return hostile_app
 
 
 def test_the_table_names_every_route(app):

@@ -20,10 +20,10 @@ from engine.models import Case, CaseEvent, CaseTask, Item, ItemChange, User
 from engine.service import start_case
 from forms.models import CaseDocument, CaseMaterial
 from rules.models import Complaint, Rule, RuleVersion
-from webapp import create_app
 
 from .conftest import As
 from .helpers import do
+from .webhelpers import login_without_csrf as login
 
 FOOD = "015309300002"
 BIG = str(2**64)
@@ -72,10 +72,6 @@ def forms_on(html: str, page: str) -> list[dict]:
     return [f for f in parser.forms if not f["action"].endswith("/logout")]
 
 
-def login(client, staff_no: str) -> None:
-    assert client.post("/login", data={"staff_no": staff_no, "password": "Sunhall@2026"}).status_code == 302
-
-
 def messages_of(html: str) -> list[str]:
     return [unescape(re.sub(r"<[^>]+>", "", m)) for m in re.findall(r'class="error[^"]*"[^>]*>(.*?)</', html, flags=re.S)]
 
@@ -89,14 +85,6 @@ def fingerprint(database) -> tuple:
         rules = tuple(s.execute(select(Rule.id, Rule.level, Rule.enabled)).all())
         items = tuple(s.execute(select(Item.id, Item.status, Item.current_version_id)).all())
     return counts + (cases, tasks, rules, items)
-
-
-@pytest.fixture
-def app(database, settings):
-    app = create_app({"database_url": settings.database_url, "instance_dir": settings.instance_dir,
-                      "TESTING": False, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
-    yield app
-    app.extensions["sunhall_db"].dispose()
 
 
 def _pages(run, database, company):
@@ -117,6 +105,11 @@ def locked_clerk(database):
     yield
     with database.transaction() as s:
         s.execute(update(User).where(User.staff_no == "sc002").values(locked_until=None, failed_logins=0))
+
+
+@pytest.fixture
+def app(hostile_app):
+    return hostile_app
 
 
 def test_no_hostile_value_breaks_a_form(app, database, run, company, frozen_clock, restore_catalogue, locked_clerk):
