@@ -377,6 +377,9 @@ class SizeBoundedPolicy(RestrictingNodeTransformer):
             return _FOLD_UNARY[type(node.op)](self._fold(node.operand))
         if isinstance(node, ast.BinOp) and type(node.op) in _FOLD_OPS:
             return _FOLD_OPS[type(node.op)](self._fold(node.left), self._fold(node.right))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "range" \
+                and not node.keywords:
+            return _limited_range(*[self._fold(a) for a in node.args])
         if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and not node.keywords
                 and node.func.attr in _TEXT_METHODS):
             target = self._fold(node.func.value)
@@ -406,7 +409,8 @@ class SizeBoundedPolicy(RestrictingNodeTransformer):
         return _guard_call(guard, [node.left, node.right], node)
 
     def visit_Call(self, node):
-        if isinstance(node.func, ast.Attribute) and node.func.attr in _TEXT_METHODS:
+        if (isinstance(node.func, ast.Attribute) and node.func.attr in _TEXT_METHODS
+                or isinstance(node.func, ast.Name) and node.func.id == "range"):
             self._refuse_constant_failure(node)
         return super().visit_Call(node)
 

@@ -195,7 +195,10 @@ def _ensure_document(database, case_id: int, settings) -> int:
 def _request(client, method: str, url: str, data: dict):
     form = {k: v for k, v in data.items() if k not in ("kind",)}
     form.setdefault("reason", "测试理由")
-    return client.get(url) if method == "GET" else client.post(url, data=form)
+    response = client.get(url) if method == "GET" else client.post(url, data=form)
+    response.get_data()  # read whole (files are streamed) and closed, like a browser does
+    response.close()
+    return response
 
 
 def _sent_to_login(client, response) -> bool:
@@ -210,9 +213,25 @@ def _sent_to_login(client, response) -> bool:
     return False
 
 
-@pytest.fixture
-def app(hostile_app):
-    return hostile_app
+@pytest.fixture(scope="module")
+def app(database, settings):
+    """One app for the module, and one signed-in browser per role (signing in is the slow part)."""
+    from webapp import create_app
+
+    app = create_app({"database_url": settings.database_url, "instance_dir": settings.instance_dir,
+                      "TESTING": False, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
+    yield app
+    app.extensions["sunhall_db"].dispose()
+
+
+_signed_in: dict[str, object] = {}
+
+
+def signed_in(app, role: str):
+    if role not in _signed_in:
+        _signed_in[role] = app.test_client()
+        login(_signed_in[role], ROLES[role])
+    return _signed_in[role]
 
 
 def test_the_table_names_every_route(app):
@@ -226,6 +245,8 @@ CASES = [(endpoint, i) for endpoint, rules in MATRIX.items() for i in range(len(
 @pytest.mark.parametrize(("endpoint", "index"), CASES, ids=[f"{e}-{i}" for e, i in CASES])
 def test_route_role_state(endpoint, index, app, database, settings, run, company, person):
     rule = MATRIX[endpoint][index]
+    if endpoint == "auth.logout":
+        _signed_in.clear()  # logging out ends every copy of the session: sign in afresh, before and after
     data = dict(rule.data)
     cases = Cases(run, database, company, person)
     case_id = cases.make(rule.state) if rule.state else None
@@ -244,8 +265,7 @@ def test_route_role_state(endpoint, index, app, database, settings, run, company
     for role in STAFF:
         if role in rule.allowed:
             continue
-        client = app.test_client()
-        login(client, ROLES[role])
+        client = signed_in(app, role)
         before = fingerprint(database, case_id)
         response = _request(client, rule.method, url, data)
         if rule.allowed is NOBODY and case_id and role in SEES_CASE:
@@ -257,10 +277,11 @@ def test_route_role_state(endpoint, index, app, database, settings, run, company
         assert "Traceback" not in text
     # the roles that may: authorised (the data or the state may still be refused), never an error
     for role in sorted(rule.allowed):
-        client = app.test_client()
-        login(client, ROLES[role])
+        client = signed_in(app, role)
         response = _request(client, rule.method, url, data)
         assert response.status_code not in (401, 403) and response.status_code < 500, (url, role, response.status_code)
         if rule.method == "POST" and case_id:
             case_id = cases.make(rule.state)  # the next role starts from the same state
             url = _url(app, endpoint, _context(database, case_id), data)
+    if endpoint == "auth.logout":
+        _signed_in.clear()

@@ -65,6 +65,7 @@ def test_bare_iso_timers_are_recognised(text, ok):
     "10**10**10 > 0", "'a'*10**10", "[0]*10**9", "(0,)*10**9", "b'a'*10**9", "1 << 10**9", "'a'.ljust(10**9)",
     "'a'.rjust(10**9)", "'a'.center(10**9)", "'1'.zfill(10**9)", "'\\t'.expandtabs(10**9)",
     "'%100000000d' % 1", "('a'*1000).replace('a', 'b'*1000)", "'x'.join(['ab'*50000]*3)",
+    "[x for x in range(10**9)] == []", "len(range(0, 10**12, 2)) > 0",
 ])
 def test_constant_blowups_are_refused_when_compiled(source):
     with pytest.raises(ExpressionError, match="运算结果过大"):

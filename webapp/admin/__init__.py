@@ -16,6 +16,7 @@ from engine import clock, passwords, systemlog
 from engine.errors import CalendarMissing, InvalidInput, PermissionDenied
 from engine.models import User
 from engine.models.org import ROLE_NAMES
+from engine.validation import half_width
 
 from ..db import db_session
 from .grid import months
@@ -71,7 +72,7 @@ def _notice_form(errors: list[tuple[str, str]] | None = None, text: str = "", ye
 def _read_notice_form() -> tuple[str, str, int | None, list[tuple[str, str]]]:
     """The pasted text and the optional year, with (field id, message) for each mistake."""
     text = request.form.get("text", "")
-    year_text = request.form.get("year", "").strip()
+    year_text = half_width(request.form.get("year", "")).strip()  # ２０２７ as an input method types it
     errors, year = [], None
     if not text.strip():
         errors.append(("text", "请粘贴国务院办公厅关于节假日安排的通知正文。"))
