@@ -20,6 +20,7 @@ from engine import clock
 from engine.calendar import load_calendar
 from engine.errors import InvalidInput
 from engine.models import Case, CaseEvent, CaseTask, Department, Item, Post
+from engine.service.authority import internal_definitions
 from engine.validation import normalize
 
 from .models import LEVELS, Alert, Complaint
@@ -123,6 +124,11 @@ COLUMNS = [("cases", "办件量"), ("finished", "办结量"), ("on_time_rate", "
            ("denial_rate", "不予许可率"), ("complaints", "投诉件数"), ("grade", "等级")]
 
 
+def _citizens(session: Session):
+    """Statistics grade the handling of applications: internal flows (督办, 法制审核) are not counted."""
+    return Case.definition_id.not_in(internal_definitions(session))
+
+
 def performance_by_department(session: Session, start: date, end: date) -> list[Row]:
     """Cases received in [start, end) by the department handling them."""
     today = clock.today()
@@ -132,7 +138,7 @@ def performance_by_department(session: Session, start: date, end: date) -> list[
     returned = set(session.scalars(select(CaseEvent.case_id).where(CaseEvent.action == "return")))
     cases = session.execute(select(Case.id, Case.department_id, Case.state, Case.result, Case.deadline, Case.accepted_at,
                                    Case.finished_at, Case.paused_days).where(
-        Case.received_at >= _at(start), Case.received_at < _at(end))).all()
+        Case.received_at >= _at(start), Case.received_at < _at(end), _citizens(session))).all()
     for c in cases:
         row = rows[c.department_id]
         row.cases += 1
@@ -167,7 +173,7 @@ def performance_by_step(session: Session, start: date, end: date, by: str = "ste
     rows: dict[str, Row] = {}
     tasks = session.execute(select(CaseTask, Case.item_id).join(Case, Case.id == CaseTask.case_id).where(
         CaseTask.completed_at >= _at(start), CaseTask.completed_at < _at(end),
-        CaseTask.state.in_(("completed", "returned")))).all()
+        CaseTask.state.in_(("completed", "returned")), _citizens(session))).all()
     for task, item_id in tasks:
         if by == "post":
             key = f"{task.department_id}:{task.post_code}"
@@ -229,7 +235,8 @@ def dashboard(session: Session) -> dict:
         "top_items": [(items[i], n) for i, n in by_item],
         "trend": {"labels": [f"{m:%Y-%m}" for m in months],
                   "series": [{"name": LEVELS[k], "values": v} for k, v in trend.items()]},
-        "open_cases": session.scalar(select(func.count()).select_from(Case).where(Case.state.in_(("received", "accepted")))),
+        "open_cases": session.scalar(select(func.count()).select_from(Case).where(Case.state.in_(("received", "accepted")),
+                                                                                  _citizens(session))),
     }
 
 
@@ -238,7 +245,8 @@ def sample_finished(session: Session, count: int, start: date, end: date, item_i
     """随机抽查: ``count`` finished cases of the period, drawn at random."""
     if count <= 0 or count > 200:
         raise InvalidInput("抽查件数应在 1 到 200 之间。", field="count")
-    q = select(Case.id).where(Case.state == "finished", Case.finished_at >= _at(start), Case.finished_at < _at(end))
+    q = select(Case.id).where(Case.state == "finished", Case.finished_at >= _at(start), Case.finished_at < _at(end),
+                              _citizens(session))
     if item_id:
         q = q.where(Case.item_id == item_id)
     ids = list(session.scalars(q))

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from engine import audit, clock, scheduler
 from engine.errors import InvalidState, PermissionDenied
-from engine.models import Case, CaseEvent, CaseTask
+from engine.models import Case, CaseEvent, CaseTask, Department
 from engine.service import (
     claim,
     request_correction,
@@ -24,6 +24,7 @@ from engine.service.authority import is_internal
 from forms import documents
 from forms.models import CaseDocument
 from rules.models import Alert
+from rules.reports import performance_by_department
 from rules.service import open_supervision
 
 from .conftest import As
@@ -161,3 +162,13 @@ def test_internal_flows_are_not_received_at_a_window(app, code):
     login(client, "admin")
     assert code not in client.get("/intake").get_data(as_text=True)
     assert client.get(f"/intake/{code}").status_code == 404
+
+
+def test_supervision_orders_are_not_graded_as_applications(run, database, order):
+    """Performance statistics grade how applications are handled; a 督办 order is not one."""
+    order_id, _, citizen_case = order
+    with database.transaction(write=False) as s:
+        rows = {r.label: r for r in performance_by_department(s, date(2026, 9, 1), date(2026, 11, 1))}
+        jwjw = s.get(Department, s.get(Case, order_id).department_id).name
+    assert jwjw not in rows  # the order is the only case of 纪委监委
+    assert rows["阳光县市场监督管理局"].cases == 1  # the citizen's case is counted

@@ -16,10 +16,23 @@ CHROMIUM = os.environ.get("SUNHALL_CHROMIUM", "/usr/bin/chromium")
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
+def _buffered(app):
+    """Werkzeug's test server leaves a streamed file open when the browser drops the connection (a
+    navigation cancels a script's load); whole responses close every file at once."""
+    def wsgi(environ, start_response):
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+    return wsgi
+
+
 @pytest.fixture(scope="session")
 def live_server(database, settings):
     app = create_app({"database_url": settings.database_url, "instance_dir": settings.instance_dir})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, _buffered(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
