@@ -139,6 +139,18 @@ def test_the_rule_list_reads_in_chinese(client, database):
     assert "环节到期提醒" in rows["A030"] and "提前 1 个工作日提醒" in rows["A030"]
     assert "收费上限 100 元" in rows["A020"] and "连续 10 个工作日无操作" in rows["A006"]
     assert "{'" not in page and "step_warning" not in page and "days_before" not in page
+    # fields and steps by the names people know them, not by their codes
+    assert "罚款金额（“罚款金额（元）”）须在违法情节（“违法情节”）" in rows["A021"]
+    assert "fine_amount" not in rows["A021"] and "notify" not in rows.get("A041", "")
+
+
+def test_a_field_parameter_is_edited_with_the_known_names_at_hand(client, database):
+    login(client, "jw001")
+    with database.transaction(write=False) as s:
+        rule_id = s.scalars(select(Rule.id).where(Rule.code == "A021")).one()
+    page = client.get(f"/supervision/rules/{rule_id}").get_data(as_text=True)
+    assert 'list="known-codes"' in page and '<option value="fine_amount">罚款金额（元）</option>' in page
+    assert "（罚款金额（元））" in page
 
 
 def test_a_refused_parameter_is_shown_beside_its_input_with_what_was_typed(client, database):

@@ -182,7 +182,7 @@ def rule(rule_id: int):
     users = {u.id: u.name for u in session.scalars(select(User))}
     return render_template("supervision/rule.html", rule=item, history=history, users=users, levels=LEVELS,
                            scopes=SCOPES, fields=fields, values=values, errors=errors,
-                           rule_types=rule_params.RULE_TYPES, describe=_describer(session)), status
+                           rule_types=rule_params.RULE_TYPES, describe=_describer(session), names=_code_names(session)), status
 
 
 @bp.get("/cases/<int:case_id>")
