@@ -214,10 +214,13 @@ def _certifies(session: Session, case: Case, kind: str) -> str | None:
     return None
 
 
-def _handles(session: Session, case: Case, kind: str, actor: User) -> bool:
+def _tasks(session: Session, case: Case) -> list[CaseTask]:
+    return list(session.scalars(select(CaseTask).where(CaseTask.case_id == case.id)))
+
+
+def _handles(session: Session, case: Case, kind: str, actor: User, tasks: list[CaseTask]) -> bool:
     """The actor handles (or handled) a step that produces the document; a flow naming no step for
     it leaves it to the case's handlers; the person who closed a case prints its closing documents."""
-    tasks = list(session.scalars(select(CaseTask).where(CaseTask.case_id == case.id)))
     steps = producing_steps(session, case, kind) or {t.step_id for t in tasks}
     if any(t.state == "ready" and t.step_id in steps and can_work(actor, t) for t in tasks):
         return True
@@ -231,14 +234,15 @@ def _handles(session: Session, case: Case, kind: str, actor: User) -> bool:
     return False
 
 
-def refusal(session: Session, case: Case, kind: str, actor: User) -> SunhallError | None:
+def refusal(session: Session, case: Case, kind: str, actor: User,
+            tasks: list[CaseTask] | None = None) -> SunhallError | None:
     """Why the actor may not issue this document now (the error to raise), or None."""
     if kind not in KINDS:
         return NotFound("文书类型不存在。")
     if not authority.offers(session, case, "document"):
         return InvalidState(f"“{case.subject or case.number}”是内部流程，不出具{KINDS[kind].title}。")
     kind = _effective_kind(session, case, kind)
-    if not _handles(session, case, kind, actor):
+    if not _handles(session, case, kind, actor, _tasks(session, case) if tasks is None else tasks):
         return PermissionDenied(f"只有办理出具{KINDS[kind].title}环节的工作人员可以出具此文书。")
     reason = _certifies(session, case, kind)
     return InvalidState(reason) if reason else None
@@ -246,7 +250,8 @@ def refusal(session: Session, case: Case, kind: str, actor: User) -> SunhallErro
 
 def offered(session: Session, case: Case, actor: User) -> list[str]:
     """The documents the case page offers this actor now."""
-    return [kind for kind in ON_REQUEST if refusal(session, case, kind, actor) is None]
+    tasks = _tasks(session, case)  # one query for the whole list, not one per document
+    return [kind for kind in ON_REQUEST if refusal(session, case, kind, actor, tasks) is None]
 
 
 def issue(session: Session, case: Case, kind: str, actor: User, out_dir: Path) -> CaseDocument:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from engine import clock
 from engine.errors import Conflict, InvalidInput, InvalidState
 from engine.models import Case, Item, User
-from engine.service import Applicant, start_case
+from engine.service import Applicant, authority, start_case
 from engine.service.intake import finish_on_the_spot
 
 from . import materials
@@ -95,6 +95,8 @@ def receive(session: Session, item_code: str, applicant: Applicant, actor: User,
     """收件: register the application and check in the materials the clerk received (by their
     position in the item's list)."""
     case = start_case(session, item_code, applicant, actor, channel=channel, subject=subject, case_type=case_type)
+    if authority.is_internal(session, case):  # 督办 and 法制审核 start from their own pages, never at a window
+        raise InvalidState(f"“{case.item_version.name}”是内部流程，不能在窗口收件。")
     rows = materials.init_materials(session, case)
     by_position = {r.position: r.id for r in rows}
     unknown = set(received) - set(by_position)

@@ -22,6 +22,7 @@ from engine.service import (
 )
 from engine.service.authority import is_internal
 from forms import documents
+from forms.intake import receive
 from forms.models import CaseDocument
 from rules.models import Alert
 from rules.reports import performance_by_department
@@ -151,6 +152,14 @@ def test_a_case_without_a_workable_step_is_closed_only_by_its_leader(run, databa
     assert get_case(database, case.id).state == "received"
     run(withdraw, case.id, As("sc006"), "流程无可办理环节，经负责人决定终止。")
     assert get_case(database, case.id).state == "withdrawn"
+
+
+@pytest.mark.parametrize("code", ["105309300099", "105309300098"])
+def test_the_window_service_refuses_internal_flows(run, database, company, code):
+    with pytest.raises(InvalidState, match="内部流程"):
+        run(receive, code, company, As("admin"))
+    with database.transaction(write=False) as s:
+        assert s.scalars(select(Case)).all() == []
 
 
 @pytest.mark.parametrize("code", ["105309300099", "105309300098"])

@@ -121,11 +121,11 @@ def alert_action(alert_id: int, action: str):
 def rules():
     session = db_session()
     return render_template("supervision/rules.html", rules=list(session.scalars(select(Rule).order_by(Rule.code))),
-                           levels=LEVELS, scopes=SCOPES, rule_types=rule_params.RULE_TYPES, describe=_describer(session))
+                           levels=LEVELS, scopes=SCOPES, rule_types=rule_params.RULE_TYPES,
+                           describe=_describer(_code_names(session)))
 
 
-def _describer(session):
-    names = _code_names(session)
+def _describer(names: dict[str, str]):
     return lambda rule_type, params: rule_params.describe(rule_type, params, names)
 
 
@@ -155,6 +155,7 @@ def rule(rule_id: int):
     if item is None:
         abort(404)
     fields = rule_params.params_of(item.type)
+    names = _code_names(session)
     values = {"params": rule_params.form_values(item.type, item.params), "level": item.level,
               "scope_kind": item.scope_kind, "scope_value": item.scope_value or "", "enabled": item.enabled, "note": ""}
     errors: dict[str, str] = {}
@@ -182,7 +183,7 @@ def rule(rule_id: int):
     users = {u.id: u.name for u in session.scalars(select(User))}
     return render_template("supervision/rule.html", rule=item, history=history, users=users, levels=LEVELS,
                            scopes=SCOPES, fields=fields, values=values, errors=errors,
-                           rule_types=rule_params.RULE_TYPES, describe=_describer(session), names=_code_names(session)), status
+                           rule_types=rule_params.RULE_TYPES, describe=_describer(names), names=names), status
 
 
 @bp.get("/cases/<int:case_id>")
