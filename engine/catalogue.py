@@ -6,27 +6,36 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from marshmallow import ValidationError, fields, validate
+from marshmallow import ValidationError, fields, post_load, validate, validates, validates_schema
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import clock, systemlog
+from . import clock, search, systemlog
 from .calendar import MAX_PERIOD
 from .errors import InvalidInput, InvalidState, NotFound, PermissionDenied
 from .models import Case, CaseTask, Department, Item, ItemChange, ItemVersion, ProcessDefinition, Region
-from .models.items import CASE_TYPES, ITEM_CATEGORIES, ITEM_STATUSES, LIMIT_UNITS, SUBJECT_NATURES
+from .models.items import (
+    AUDIENCES,
+    CASE_TYPES,
+    ITEM_CATEGORIES,
+    ITEM_STATUSES,
+    LIMIT_UNITS,
+    SUBJECT_NATURES,
+    THEMES,
+)
 from .organisation import publish_item
-from .service import Applicant, check_process, complete_task, deploy_process, start_case
+from .service import Applicant, check_process, complete_task, deploy_process, public, start_case
 from .validation import Bool, ChineseSchema, Choice, Int, Num, Text, errors_in_chinese
 
 LABELS = {
-    "name": "事项名称", "category": "事项分类", "case_type": "办件类型", "legal_basis": "行使依据",
+    "name": "事项名称", "aliases": "俗称", "category": "事项分类", "case_type": "办件类型", "legal_basis": "行使依据",
     "subject_nature": "办理主体性质", "entrusting_unit": "委托单位", "section": "办理科室", "conditions": "受理条件",
     "charges_fee": "是否收费", "fee_basis": "收费依据", "fee_standard": "收费标准", "legal_limit": "法定期限",
     "promised_limit": "承诺期限", "limit_unit": "期限单位", "extension_limit": "可延长期限",
     "correction_notice_limit": "补正告知期限", "clock_start": "期限起算",
     "correction_stops_clock_basis": "受理后补正停止计时的依据", "correction_answer_days": "补正答复期限", "place": "办理地点", "phone": "联系电话", "supervision_phone": "监督电话",
-    "online_url": "在线办理链接", "materials": "材料清单", "service_forms": "服务表格", "faq": "常见问题解答",
+    "online_url": "在线办理链接", "audiences": "面向对象", "themes": "办事主题", "results_public": "结果公示",
+    "materials": "材料清单", "service_forms": "服务表格", "faq": "常见问题解答",
     "extra": "分类特有信息", "process_key": "权力运行流程图",
 }
 # fields a category must add (domain.md §2): 处罚, 征收, 强制
@@ -61,9 +70,15 @@ class _Material(ChineseSchema):
     required = Bool("是否必需")
 
 
+# 表格编号 names the form's download address (/items/<code>/forms/<表格编号>.docx): no slash, space or ?#%
+FORM_CODE = re.compile(r"^[0-9A-Za-z\u4e00-\u9fff][0-9A-Za-z\u4e00-\u9fff_.\-]*$")
+
+
 class _ServiceForm(ChineseSchema):
-    code = Text("表格编号", 50)
-    name = Text("表格名称", 200)
+    code = Text("表格编号", 50, required=True, pattern=FORM_CODE,
+                pattern_message="表格编号只能包含汉字、字母、数字、点、下划线和连字符，并以汉字、字母或数字开头。")
+    name = Text("表格名称", 200, required=True)
+    summary = Text("简要说明", 200)  # what the form is for, in the 表格下载 list
     note = Text("填写说明", 1000, multiline=True)
 
 
@@ -116,6 +131,56 @@ class _Extra(fields.Field):
         return out
 
 
+MAX_ALIASES = 20
+ALIAS_MAX = 30
+
+
+class _Aliases(fields.Field):
+    """俗称: the words people say for the item (“开饭店”), each 1–ALIAS_MAX characters, at most
+    MAX_ALIASES, none twice."""
+
+    def __init__(self, **kw):
+        super().__init__(metadata={"label": LABELS["aliases"]}, **kw)
+        self.word = Text(LABELS["aliases"], ALIAS_MAX)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, (list, tuple)):
+            raise ValidationError("俗称格式不正确，应为一组词语。")
+        if len(value) > MAX_ALIASES:
+            raise ValidationError(f"俗称最多 {MAX_ALIASES} 个（现有 {len(value)} 个）。")
+        out, seen = [], set()
+        for n, raw in enumerate(value, 1):
+            try:
+                word = self.word.deserialize(raw)
+            except ValidationError as exc:
+                raise ValidationError(f"第 {n} 个{errors_in_chinese(exc)['_schema']}") from None
+            if not word:
+                raise ValidationError(f"第 {n} 个俗称为空。")
+            if word.casefold() in seen:
+                raise ValidationError(f"俗称“{word}”重复。")
+            seen.add(word.casefold())
+            out.append(word)
+        return out
+
+
+class _Codes(fields.Field):
+    """A set of names from a fixed list (面向对象, 办事主题), kept in the list's order so that two
+    versions with the same choice never differ by order; a name given twice counts once."""
+
+    def __init__(self, label: str, choices, unknown: str, **kw):
+        super().__init__(metadata={"label": label}, **kw)
+        self.label, self.choices, self.unknown = label, tuple(dict.fromkeys(choices)), unknown
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, (list, tuple)) or len(value) > len(self.choices) * 2 + MAX_ROWS:
+            raise ValidationError(f"{self.label}格式不正确，应为一组选项。")
+        for v in value:
+            if not isinstance(v, str) or v not in self.choices:
+                shown = v[:20] if isinstance(v, str) else "（非文字）"
+                raise ValidationError(self.unknown.format(shown))
+        return [c for c in self.choices if c in value]
+
+
 def _limit(name: str, high: int = MAX_PERIOD) -> fields.Field:
     return Int(LABELS[name], min=0, max=high, allow_none=True)
 
@@ -154,6 +219,33 @@ class ItemFields(ChineseSchema):
     faq = _rows(_Faq, LABELS["faq"], allow_none=True)
     extra = _Extra(allow_none=True)
     process_key = Text(LABELS["process_key"], 100, allow_none=True)
+    aliases = _Aliases(allow_none=True)
+    audiences = _Codes(LABELS["audiences"], AUDIENCES, "面向对象只能从“个人办事”“法人办事”中选择（收到“{}”）。",
+                       allow_none=True)
+    themes = _Codes(LABELS["themes"], [t for a in AUDIENCES for t in THEMES[a]], "办事主题“{}”不存在。", allow_none=True)
+    results_public = Bool(LABELS["results_public"])
+
+    @validates("service_forms")
+    def _form_codes_unique(self, value, **kwargs):
+        codes = [row.get("code") for row in value or []]
+        twice = next((c for i, c in enumerate(codes) if c in codes[:i]), None)
+        if twice:
+            raise ValidationError(f"服务表格的表格编号“{twice}”重复，每张表格的编号应不同。")
+
+    @validates_schema
+    def _themes_of_audiences(self, data, **kwargs):
+        themes = data.get("themes") or []
+        allowed = {t for a in data.get("audiences") or [] for t in THEMES[a]}
+        stray = [t for t in themes if t not in allowed]
+        if stray and not data.get("audiences"):
+            raise ValidationError("请先选择面向对象（个人办事或法人办事），再选择办事主题。", field_name="themes")
+        if stray:
+            chosen = "、".join(AUDIENCES[a] for a in data["audiences"])
+            raise ValidationError(f"办事主题“{'、'.join(stray)}”不属于所选的面向对象（{chosen}）。", field_name="themes")
+
+    @post_load
+    def _no_null_lists(self, data, **kwargs):
+        return {k: ([] if v is None and k in ("aliases", "audiences", "themes") else v) for k, v in data.items()}
 
 
 def checked_fields(fields_: dict) -> dict:
@@ -242,6 +334,23 @@ def missing_fields(session: Session, fields: dict) -> list[str]:
     return lacking
 
 
+def public_notes(session: Session, fields: dict) -> list[str]:
+    """What the public column (政务服务专栏) will miss for an item, said to the designer but not
+    required to publish (table A1 does not list them): without an audience the item is not under
+    个人办事/法人办事, without a theme not under a life event, without 俗称 a search for the words
+    people say finds it only by its official name. Internal flows (督办, 法制审核) are never public."""
+    if fields.get("process_key") in public.internal_keys(session):
+        return []
+    notes = []
+    if not fields.get("audiences"):
+        notes.append("未选择面向对象：事项不会出现在“个人办事”“法人办事”栏目中")
+    elif not fields.get("themes"):
+        notes.append("未选择办事主题：事项不会出现在按主题办事的列表中")
+    if not fields.get("aliases"):
+        notes.append("未填写俗称：群众按常用说法（如“开饭店”）搜索时可能找不到本事项")
+    return notes
+
+
 @dataclass(frozen=True)
 class Difference:
     field: str
@@ -255,10 +364,19 @@ def fields_of(version: ItemVersion | None) -> dict:
     return {name: getattr(version, name) for name in LABELS} if version is not None else {}
 
 
+# fields added after items were first published: a change declared before them holds none of them
+LATER_DEFAULTS = {"aliases": [], "audiences": [], "themes": [], "results_public": False}
+
+
+def _value(fields_: dict, name: str):
+    value = fields_.get(name)
+    return LATER_DEFAULTS[name] if value is None and name in LATER_DEFAULTS else value
+
+
 def compare_fields(old: dict, new: dict) -> list[Difference]:
     """Every field that differs between two sets of item fields, in the catalogue's order."""
-    return [Difference(name, label, old.get(name), new.get(name)) for name, label in LABELS.items()
-            if old.get(name) != new.get(name)]
+    return [Difference(name, label, _value(old, name), _value(new, name)) for name, label in LABELS.items()
+            if _value(old, name) != _value(new, name)]
 
 
 def compare_versions(a: ItemVersion, b: ItemVersion) -> list[Difference]:
@@ -447,15 +565,19 @@ def publish_on_approval(transition) -> None:
                                     transition.actor, item.code if item else None)
         if item is not None and definition.item_id is None:
             definition.item_id = item.id
+        if item is not None:
+            search.refresh_item(session, item)  # a flow may make an item internal, or public again
     elif change.kind == "status":
         item = session.get(Item, change.item_id)
         item.status = change.fields["status"]
         session.info["items_changed"] = True  # the rules' item caches re-read after commit
+        search.refresh_item(session, item)  # a suspended or cancelled item leaves the public search
     else:
         department = session.get(Department, change.department_id)
         region = session.get(Region, department.region_id)
         code = session.get(Item, change.item_id).code if change.item_id else None
         item = publish_checked(session, code, department, dict(change.fields), region.code, transition.actor)
         change.item_id, change.published_version_id = item.id, item.current_version_id
+        search.refresh_item(session, item)  # new name, 俗称, 主题 …
     change.state = "published"
     session.flush()

@@ -70,6 +70,8 @@ class Settings:
     login_max_failures: int = 5  # consecutive wrong passwords before the account locks ...
     login_lock_minutes: int = 15  # ... for this long (never for ever; an administrator can unlock sooner)
     login_rate_limit: str = "10 per minute"  # failed logins per client address (Flask-Limiter notation)
+    # public forms (网上申请, 结果反馈, 查询码) per client address: lookups cannot be used to guess numbers
+    public_rate_limit: str = "30 per minute"
     redis_url: str = ""  # rate-limit counters shared by all workers; empty: each process counts alone
     trusted_proxies: int = 0  # reverse proxies in front (X-Forwarded-For hops to trust for the client address)
 
@@ -89,6 +91,7 @@ class Settings:
             login_max_failures=_number("SUNHALL_LOGIN_MAX_FAILURES", 5, minimum=1),
             login_lock_minutes=_number("SUNHALL_LOGIN_LOCK_MINUTES", 15, minimum=1),
             login_rate_limit=env.get("SUNHALL_LOGIN_RATE_LIMIT", "").strip() or "10 per minute",
+            public_rate_limit=env.get("SUNHALL_PUBLIC_RATE_LIMIT", "").strip() or "30 per minute",
             redis_url=env.get("SUNHALL_REDIS_URL", "").strip(),
             trusted_proxies=_number("SUNHALL_TRUSTED_PROXIES", 0, minimum=0),
         )

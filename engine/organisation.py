@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import clock
+from . import clock, search
 from .errors import InvalidInput
 from .models import Department, Item, ItemVersion, Post, Region, User
 from .passwords import hash_password
@@ -73,4 +73,5 @@ def publish_item(session: Session, code: str, department: Department, fields: di
     item.current_version_id = version.id
     session.flush()
     session.refresh(item)
+    search.refresh_item(session, item)  # the public column's search finds the new version, not the old
     return item

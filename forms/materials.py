@@ -254,7 +254,7 @@ def _add_version(session: Session, case: Case, row: CaseMaterial, name: str, pat
                  before=before, after={"version": number, "file_name": name, "sha256": digest},
                  detail={"material": row.name, "position": row.position, "size": size}, at=now)
     row.file_name, row.stored_path, row.sha256, row.size, row.mime = name, str(path), digest, size, mime
-    if not row.submitted:
+    if not row.submitted and actor.id is not None:  # an applicant's upload is checked at 预审, not by its sender
         row.checked_at, row.checked_by_id = now, actor.id
     row.submitted = True
     session.flush()

@@ -57,7 +57,14 @@ MATRIX: dict[str, list[Rule]] = {
     "favicon": [Rule("GET", PUBLIC)],
     "auth.login": [Rule("GET", PUBLIC), Rule("POST", PUBLIC)],
     "auth.logout": [Rule("POST", ALL_STAFF)],
-    "workbench.root": [Rule("GET", ALL_STAFF)],
+    "workbench.online_applications": [Rule("GET", ALL_STAFF)],
+    # 政务服务专栏: anyone; an application opens only with its 查询码 (tests/test_portal.py)
+    **{f"portal.{name}": [Rule("GET", PUBLIC)] for name in (
+        "index", "items", "item", "item_faq", "item_forms", "item_form_file", "item_results", "elder_mode", "receipt",
+        "my_application_page", "application_document", "search", "hall", "publicity")},
+    **{f"portal.{name}": [Rule("GET", PUBLIC), Rule("POST", PUBLIC)] for name in (
+        "item_apply", "progress", "my_application")},
+    **{f"portal.{name}": [Rule("POST", PUBLIC)] for name in ("supply_correction", "leave_application")},
     "workbench.index": [Rule("GET", ALL_STAFF)],
     "workbench.intake_items": [Rule("GET", ALL_STAFF)],
     "workbench.intake": [Rule("GET", allow("window", "admin"))],
@@ -167,7 +174,8 @@ def _url(app, endpoint: str, ctx: dict, data: dict) -> str:
 def _context(database, case_id: int | None) -> dict:
     ctx = {"code": FOOD, "key": "food_business_license", "version": 1, "year": 2026, "filename": "sunhall.css",
            "change_id": 1, "alert_id": 1, "complaint_id": 1, "action": "acknowledge", "kind": "case_file",
-           "doc_id": 1, "task_id": 1, "material_id": 1, "extension_id": 1, "rule_id": 1}
+           "doc_id": 1, "task_id": 1, "material_id": 1, "extension_id": 1, "rule_id": 1,
+           "number": "WS53093020261128000001", "document_id": 1, "form_code": "SP-01", "fmt": "pdf"}
     if case_id is None:
         return ctx
     with database.transaction(write=False) as s:

@@ -180,8 +180,10 @@ def test_correction_notice_lists_exactly_what_is_missing(run, database, frozen_c
     case = run(receive, FOOD, company, As("sc001"), received={1, 2})
     with database.transaction(write=False) as s:
         lacking = materials.missing(s, case.id)
-    run(request_correction, case.id, As("sc001"), lacking)
-    notice = run(documents.produce, get_case(database, case.id), "correction_notice", As("sc001"), tmp_path)
+    run(request_correction, case.id, As("sc001"), lacking)  # the notice is produced with the 补正 (forms/plugin.py)
+    with database.transaction(write=False) as s:
+        [notice] = documents.documents_of(s, case.id)
+    assert notice.kind == "correction_notice"
     paragraphs = [p.text for p in Document(notice.stored_path).paragraphs]
     assert "1. 经营场所平面图和设备布局图" in paragraphs and "2. 食品安全自查、从业人员健康管理等制度" in paragraphs
     assert any("第三十二条" in p for p in paragraphs)

@@ -213,3 +213,37 @@ def test_a_bad_setting_stops_with_one_chinese_line(monkeypatch, tmp_path):
     monkeypatch.setenv("SUNHALL_LOGIN_LOCK_MINUTES", "ever")
     result = CliRunner().invoke(main, ["serve", "--port", str(_free_port())])
     assert result.exit_code == 2 and "环境变量 SUNHALL_LOGIN_LOCK_MINUTES 的值“ever”无效" in result.output
+
+
+def test_the_public_process_serves_the_column_and_nothing_of_the_inside(server):
+    """`sunhall serve --public` beside the full server, on the same database: the column answers;
+    the staff login, the workbench, the designer, supervision and administration do not exist."""
+    _, base, tmp = server
+    port = _free_port()
+    out = open(tmp / "public.txt", "w")
+    proc = subprocess.Popen([*SUNHALL, "serve", "--public", "--port", str(port), "--workers", "1"],
+                            cwd=tmp, env=_env(tmp), stdout=out, stderr=subprocess.STDOUT)
+    public = f"http://127.0.0.1:{port}"
+    try:
+        _wait(lambda: proc.poll() is None and _reachable(public + "/healthz"), 60, "the public process")
+        status, headers, body = _get(public + "/")
+        assert status == 200 and "阳光县政务服务专栏" in body and headers["Content-Security-Policy"]
+        assert _get(public + "/items/015309300002")[0] == 200
+        for path in ("/login", "/workbench", "/designer", "/supervision", "/admin", "/catalogue", "/intake",
+                     "/cases/1", "/workbench/online"):
+            assert _get(public + path)[0] == 404, path
+        assert "政务服务专栏" in (tmp / "public.txt").read_text() and "/login" not in (tmp / "public.txt").read_text()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        out.close()
+
+
+def _reachable(url: str) -> bool:
+    try:
+        return _get(url)[0] == 200
+    except OSError:
+        return False

@@ -6,7 +6,7 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, redirect, render_template, request, url_for
 from flask import session as cookie_session
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
@@ -17,7 +17,7 @@ from engine.config import Settings
 from engine.db import Database
 from engine.models import User
 
-from . import admin, auth, catalogue, errors, health, plugins, supervision, workbench
+from . import admin, auth, catalogue, errors, health, plugins, portal, supervision, workbench
 from .db import close_request_session, db_session
 
 csrf = CSRFProtect()
@@ -55,8 +55,16 @@ def _secret_key(settings: Settings) -> str:
     return path.read_text().strip()
 
 
+#: Which routes a process serves: the public column faces the internet while the workbench stays on
+#: the government intranet (``sunhall serve --public`` / ``--staff``); ``all`` serves both.
+SURFACES = ("all", "public", "staff")
+
+
 def create_app(config: dict | None = None) -> Flask:
     config = dict(config or {})
+    surface = config.pop("surface", None) or os.environ.get("SUNHALL_SURFACE") or "all"
+    if surface not in SURFACES:
+        raise ValueError(f"surface must be one of {SURFACES}")
     overrides = {k: config.pop(k) for k in list(config) if k in Settings.__dataclass_fields__}
     settings = Settings.from_env(**overrides)
     plugins.install()
@@ -69,6 +77,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False  # JSON a person may open (期限说明) reads as Chinese, not \uXXXX
     app.extensions["sunhall_db"] = Database(settings=settings)
     app.extensions["sunhall_settings"] = settings
+    app.extensions["sunhall_surface"] = surface
     if settings.trusted_proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies,
                                 x_host=settings.trusted_proxies)
@@ -82,6 +91,8 @@ def create_app(config: dict | None = None) -> Flask:
     def load_user(user_id: str):
         """Only a session from the user's current epoch: one that was logged out (or whose password
         changed, or that was unlocked or deactivated since) is not a login any more."""
+        if surface == "public":  # the internet-facing process knows no staff login at all
+            return None
         user = db_session().get(User, int(user_id))
         if user is None or not user.active or cookie_session.get(auth.EPOCH_KEY) != user.session_epoch:
             return None
@@ -105,12 +116,16 @@ def create_app(config: dict | None = None) -> Flask:
     _register_limits_pages(app)
     app.add_url_rule("/favicon.ico", "favicon", lambda: app.send_static_file("favicon.svg"))
     app.register_blueprint(health.bp)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(workbench.bp)
-    app.register_blueprint(supervision.bp)
-    app.register_blueprint(catalogue.bp)
-    app.register_blueprint(admin.bp)
-    auth.install_rate_limits(app, settings)
+    if surface in ("all", "public"):
+        app.register_blueprint(portal.bp)
+    if surface in ("all", "staff"):
+        for blueprint in (auth.bp, workbench.bp, supervision.bp, catalogue.bp, admin.bp):
+            app.register_blueprint(blueprint)
+        if surface == "staff":  # the intranet's address opens the workbench
+            app.add_url_rule("/", "root", lambda: redirect(url_for("workbench.index")))
+    limiter = auth.install_rate_limits(app, settings)
+    if surface in ("all", "public"):
+        portal.install_rate_limits(app, limiter, settings)
     return app
 
 

@@ -116,6 +116,8 @@ def install_rate_limits(app: Flask, settings: Settings) -> Limiter:
                           "应写成 10 per minute 这样的格式。") from None
     limiter = Limiter(key_func=get_remote_address, app=app)
     app.extensions["sunhall_limiter"] = limiter  # the decorator below holds it only weakly
+    if "auth.login" not in app.view_functions:  # the public process has no login
+        return limiter
     view = app.view_functions["auth.login"]
     app.view_functions["auth.login"] = limiter.limit(
         settings.login_rate_limit, methods=["POST"], deduct_when=lambda response: response.status_code == 401)(view)

@@ -264,13 +264,21 @@ def _check_port_free(host: str, port: int) -> None:
 @click.option("--timeout", default=30, show_default=True, type=click.IntRange(5, 3600),
               help="单个请求超过这么多秒仍未完成时，重启处理它的工作进程")
 @click.option("--dev", is_flag=True, help="改用 Werkzeug 开发服务器（单进程，仅供调试）")
-def serve(host: str, port: int, workers: int | None, timeout: int, dev: bool):
+@click.option("--public", "surface", flag_value="public",
+              help="只提供政务服务专栏（面向互联网；没有登录、工作台、设计器、监察和管理页面）")
+@click.option("--staff", "surface", flag_value="staff", help="只提供内网工作页面（不含政务服务专栏）")
+def serve(host: str, port: int, workers: int | None, timeout: int, dev: bool, surface: str | None = None):
     """启动网站（生产服务器 gunicorn，多个工作进程）。"""
     settings = Settings.from_env()
     _check_port_free(host, port)
-    app = create_app()  # here, before any worker: a bad setting stops us with one line, and the secret key exists once
+    # here, before any worker: a bad setting stops us with one line, and the secret key exists once
+    os.environ["SUNHALL_SURFACE"] = surface or "all"  # the workers build the same kind of app
+    app = create_app()
+    def where(base: str) -> str:
+        return {"public": f"政务服务专栏 {base}/", "staff": f"工作人员登录 {base}/login"}.get(
+            surface or "", f"政务服务专栏 {base}/ ，工作人员登录 {base}/login")
     if dev:
-        console.print(f"阳光政务大厅已启动（开发服务器，仅供调试）：http://{host}:{port}/login （按 Ctrl+C 停止）")
+        console.print(f"阳光政务大厅已启动（开发服务器，仅供调试）：{where(f'http://{host}:{port}')} （按 Ctrl+C 停止）")
         run_simple(host, port, app, threaded=True, use_reloader=False)
         return
     app.extensions["sunhall_db"].dispose()
@@ -283,7 +291,7 @@ def serve(host: str, port: int, workers: int | None, timeout: int, dev: bool):
         db = "SQLite 文件数据库"
 
     def ready(_arbiter):
-        console.print(f"阳光政务大厅已启动：http://{bind}/login （{workers} 个工作进程，{db}；按 Ctrl+C 停止）")
+        console.print(f"阳光政务大厅已启动：{where(f'http://{bind}')} （{workers} 个工作进程，{db}；按 Ctrl+C 停止）")
 
     ProductionServer({
         "bind": bind, "workers": workers, "worker_class": "sync", "timeout": timeout, "graceful_timeout": timeout,

@@ -28,9 +28,15 @@ class Case(Base):
     __table_args__ = (
         Index("ix_case_state_deadline", "state", "deadline"),
         Index("ix_case_next_timer_at", "next_timer_at"),
+        Index("ix_case_received_at", "received_at"),  # 办事大厅: this month's 收件
+        Index("ix_case_state_finished_at", "state", "finished_at", "item_version_id"),  # 办结, 结果公示
+        Index("ix_case_applicant", "applicant_type", "applicant_name"),  # 结果公示 by a legal person's name
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(40), unique=True)  # 办件编号
+    # 网上申请: the 申请编号 the applicant was given, and the sha256 of the private 查询码
+    application_number: Mapped[str | None] = mapped_column(String(40), unique=True)
+    query_code_hash: Mapped[str | None] = mapped_column(String(64))
     item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), index=True)
     item_version_id: Mapped[int] = mapped_column(ForeignKey("item_version.id"))
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"))

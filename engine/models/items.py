@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, JSONType, UTCDateTime
@@ -19,6 +19,14 @@ CASE_TYPES = {"instant": "即办件", "promised": "承诺件", "supplement": "�
               "report": "上报件", "joint": "联办件"}
 LIMIT_UNITS = {"workday": "工作日", "day": "自然日"}
 SUBJECT_NATURES = ("法定机关", "授权组织", "受委托单位")
+#: 面向对象 of the public column (seed 004 §3.1: 个人办事, 法人办事) and the life events (主题) under each
+AUDIENCES = {"person": "个人办事", "company": "法人办事"}
+THEMES = {
+    "person": ("生育收养", "户籍身份", "就业创业", "婚姻家庭", "教育培训", "住房建房", "社会保障",
+               "医疗卫生", "交通出行", "退休养老", "公共信息"),
+    "company": ("设立变更", "准营准办", "工程建设", "税费办理", "人力资源", "安全生产", "环境保护",
+                "年检年报", "注销清算", "公共信息"),
+}
 
 
 class Item(Base):
@@ -77,6 +85,11 @@ class ItemVersion(Base):
     materials: Mapped[list] = mapped_column(JSONType, default=list)  # [{name, format, original, count, required}]
     service_forms: Mapped[list] = mapped_column(JSONType, default=list)  # 服务表格 [{code, name, note}]
     faq: Mapped[list] = mapped_column(JSONType, default=list)
+    aliases: Mapped[list] = mapped_column(JSONType, default=list, server_default="[]")  # 俗称: words people use
+    audiences: Mapped[list] = mapped_column(JSONType, default=list, server_default="[]")  # AUDIENCES codes
+    themes: Mapped[list] = mapped_column(JSONType, default=list, server_default="[]")  # THEMES names
+    # 结果公示: a licence's results are public by law (行政许可法 art. 40); other items when marked here
+    results_public: Mapped[bool] = mapped_column(default=False, server_default=false())
     extra: Mapped[dict] = mapped_column(JSONType, default=dict)  # category-specific (处罚种类, 征收标准 …)
     process_key: Mapped[str | None] = mapped_column(String(100))
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -78,6 +78,26 @@ def phone_problem(value: str) -> str | None:
     return "应为 11 位手机号码，或“区号-号码”形式的固定电话（如 0883-6120315）"
 
 
+class WebApplicant:
+    """Who acts when an applicant applies or supplies materials online (网上申请): no account, no
+    post, no role; the case's log names them "申请人（网上）"."""
+
+    id = None
+    name = "申请人（网上）"
+    roles: tuple = ()
+    posts: tuple = ()
+    is_authenticated = False
+
+    def has_role(self, role: str) -> bool:
+        return False
+
+    def holds(self, post_code, department_id) -> bool:
+        return False
+
+
+WEB_APPLICANT = WebApplicant()
+
+
 @dataclass
 class Applicant:
     """申请人 (or 当事人 in a penalty case)."""

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from .. import clock
 from ..errors import InvalidInput, InvalidState, NotFound, PermissionDenied
-from ..models import CaseExtension, User
+from ..models import CaseExtension, CasePause, User
 from ..models.cases import PAUSE_KINDS
 from . import authority, common
 
@@ -121,6 +121,22 @@ def resume(session: Session, case_id: int, actor: User, note: str | None = None,
     action = {"correction": "correction_supplied", "returned": "resubmitted", "special": "resume"}[kind]
     common.emit(loaded, actor, action, reason=note, now=now,
                 detail={"pause": PAUSE_KINDS[kind], "paused_days": pause.paused_days})
+    return pause
+
+
+def supplied_online(session: Session, case_id: int, actor, note: str) -> CasePause:
+    """补正完成 by the applicant online (网上补正): the 补正 ends when the materials arrive, and the
+    clock restarts where the law says (common.end_pause). Only a 补正 of an online application."""
+    loaded = common.open_case(session, case_id)
+    case = loaded.case
+    common.require_open(case)
+    pause = common.open_pause(session, case)
+    if pause is None or pause.kind != "correction":
+        raise InvalidState("此申请目前不需要补正材料。")
+    now = clock.now()
+    pause = common.end_pause(loaded, actor, now)
+    common.emit(loaded, actor, "correction_supplied", reason=note, now=now,
+                detail={"pause": PAUSE_KINDS["correction"], "paused_days": pause.paused_days, "channel": "web"})
     return pause
 
 

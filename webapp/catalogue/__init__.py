@@ -18,12 +18,14 @@ from engine.bpmn.diff import FlowNames, compare_flows
 from engine.errors import InvalidInput, NotFound, PermissionDenied, ProcessInvalid, SunhallError
 from engine.models import Case, Department, Item, ItemChange, ItemVersion, Post, ProcessDefinition, User
 from engine.models.items import (
+    AUDIENCES,
     CASE_TYPES,
     CHANGE_KINDS,
     ITEM_CATEGORIES,
     ITEM_STATUSES,
     LIMIT_UNITS,
     SUBJECT_NATURES,
+    THEMES,
 )
 from engine.validation import control_character, parse_id
 from forms.documents import KINDS
@@ -62,7 +64,7 @@ def _item(code: str) -> Item:
 
 def _labels():
     return dict(categories=ITEM_CATEGORIES, case_types=CASE_TYPES, units=LIMIT_UNITS, statuses=ITEM_STATUSES,
-                clock_starts=itemform.CLOCK_STARTS,
+                clock_starts=itemform.CLOCK_STARTS, audiences=AUDIENCES, themes=THEMES,
                 natures=SUBJECT_NATURES, kinds=CHANGE_KINDS, labels=catalogue.LABELS)
 
 
@@ -92,6 +94,7 @@ def item(code: str):
                                    .order_by(ItemChange.id.desc())))
     current = item.current_version
     lacking = catalogue.missing_fields(session, catalogue.fields_of(current)) if current else []
+    notes = catalogue.public_notes(session, catalogue.fields_of(current)) if current else []
     diff, pair = None, None
     a, b = request.args.get("a", type=int), request.args.get("b", type=int)
     if a and b:
@@ -102,7 +105,7 @@ def item(code: str):
             pair = (by_number[a], by_number[b])
             diff = catalogue.compare_versions(*pair)
     return render_template("catalogue/item.html", item=item, v=current, versions=versions, changes=changes,
-                           lacking=lacking, diff=diff, pair=pair, show=_shower(session), **_labels())
+                           lacking=lacking, notes=notes, diff=diff, pair=pair, show=_shower(session), **_labels())
 
 
 def _shower(session):
@@ -116,6 +119,10 @@ def _shower(session):
             return "（空）"
         if isinstance(value, bool):
             return "是" if value else "否"
+        if name == "audiences" and isinstance(value, list):
+            return "、".join(AUDIENCES.get(a, str(a)) for a in value)
+        if name in ("aliases", "themes") and isinstance(value, list):
+            return "、".join(str(v) for v in value)
         words = {"category": ITEM_CATEGORIES, "case_type": CASE_TYPES, "limit_unit": LIMIT_UNITS,
                  "clock_start": itemform.CLOCK_STARTS}.get(name)
         if words is not None:
@@ -149,7 +156,9 @@ def _row(name: str, row) -> str:
                  "必需" if row.get("required") else "非必需"]
         return f"{row.get('name', '')}（{'，'.join(f for f in facts if f)}）"
     if name == "service_forms":
-        return " ".join(v for v in (row.get("code"), row.get("name")) if v) + (f"（{row['note']}）" if row.get("note") else "")
+        facts = "；".join(f"{label}：{row[key]}" for key, label in (("summary", "简要说明"), ("note", "填写说明"))
+                         if row.get(key))
+        return " ".join(v for v in (row.get("code"), row.get("name")) if v) + (f"（{facts}）" if facts else "")
     if name == "faq":
         return f"问：{row.get('q', '')}　答：{row.get('a', '')}"
     return "，".join(_extra(v) for v in row.values())
@@ -195,8 +204,9 @@ def edit(code: str | None = None):
         values = itemform.to_form(fields)
         values["department"] = item.department_id if item else me().department_id
         return _edit_page(values, item)
-    fields = itemform.from_form(request.form)
-    values = dict(request.form, charges_fee=fields["charges_fee"])  # a refusal shows exactly what was typed
+    fields = itemform.from_form(request.form, catalogue.fields_of(item.current_version) if item else None)
+    values = dict(request.form, charges_fee=fields["charges_fee"],  # a refusal shows exactly what was typed
+                  **{k: fields[k] for k in itemform.PUBLIC_DEFAULTS})  # and ticked
     department_id = parse_id(request.form.get("department", ""))
     department = session.get(Department, department_id) if department_id else None
     try:

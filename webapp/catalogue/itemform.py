@@ -1,11 +1,16 @@
 """The item form: every field of an item version as a designer edits it, and back. Lists are one
 entry per line with ``|`` between columns; category-specific fields (处罚, 征收, 强制) have their own inputs.
+俗称 are one a line (or separated by commas); 面向对象, 办事主题 and 结果公示 are checkboxes, which a
+browser does not send when none is ticked: the form carries ``PUBLIC_MARK`` so that "none ticked" is
+told apart from a post that has no such section (then the item keeps what it had).
 
 Reading the form never guesses: numbers and counts stay as typed (only blanks get their defaults)
 and engine.catalogue.checked_fields refuses what is not a number or out of bounds, with the field's
 Chinese label, so a typo is never silently turned into another value."""
 
 from __future__ import annotations
+
+import re
 
 from engine.catalogue import CATEGORY_EXTRA
 
@@ -18,9 +23,14 @@ CLOCK_STARTS = {"acceptance": "受理之日（行政许可法第四十二条）"
 LISTS = {  # field: (columns, help)
     "legal_basis": (("title", "article", "text"), "每行一条：法律法规名称|条款|条文内容（按效力层级从高到低）"),
     "materials": (("name", "format", "original", "count", "required"), "每行一种：材料名称|格式|原件或复印件|份数|是否必需（是/否）"),
-    "service_forms": (("code", "name", "note"), "每行一张：表格编号|表格名称|填写说明"),
+    "service_forms": (("code", "name", "summary", "note"), "每行一张：表格编号|表格名称|简要说明|填写说明"),
     "faq": (("q", "a"), "每行一问：问题|解答"),
 }
+
+
+PUBLIC_MARK = "public_fields"
+ALIAS_SEPARATORS = re.compile(r"[\n,，、;；]")
+PUBLIC_DEFAULTS = {"audiences": [], "themes": [], "results_public": False}
 
 
 def _lines(rows: list[dict], columns) -> str:
@@ -53,6 +63,10 @@ def to_form(fields: dict) -> dict:
     """Field values as the form shows them."""
     values = {k: fields.get(k) if fields.get(k) is not None else "" for k in TEXT + NUMBERS}
     values["charges_fee"] = bool(fields.get("charges_fee"))
+    values["aliases"] = "\n".join(fields.get("aliases") or [])
+    values["audiences"] = list(fields.get("audiences") or [])
+    values["themes"] = list(fields.get("themes") or [])
+    values["results_public"] = bool(fields.get("results_public"))
     for name, (columns, _) in LISTS.items():
         values[name] = _lines(fields.get(name), columns)
     extra = dict(fields.get("extra") or {})
@@ -72,7 +86,21 @@ def _text(value) -> str:
     return (value or "").strip()
 
 
-def from_form(form) -> dict:
+def public_from_form(form, current: dict | None = None) -> dict:
+    """俗称, 面向对象, 办事主题 and 结果公示 as typed and ticked; without ``PUBLIC_MARK`` the ticks
+    are those of ``current`` (the item's fields before the change)."""
+    out = {"aliases": [w.strip() for w in ALIAS_SEPARATORS.split(form.get("aliases") or "") if w.strip()]}
+    if form.get(PUBLIC_MARK):
+        out.update(audiences=form.getlist("audiences"), themes=form.getlist("themes"),
+                   results_public=form.get("results_public") == "on")
+    else:
+        for name, default in PUBLIC_DEFAULTS.items():
+            value = (current or {}).get(name)
+            out[name] = default if value is None else value
+    return out
+
+
+def from_form(form, current: dict | None = None) -> dict:
     """The form's values as item fields (the completeness check then says what is missing)."""
     fields = {k: (form.get(k) or "").strip() for k in TEXT}
     fields["entrusting_unit"] = fields["entrusting_unit"] or None
@@ -87,6 +115,7 @@ def from_form(form) -> dict:
     fields["charges_fee"] = form.get("charges_fee") == "on"
     for name, (columns, _) in LISTS.items():
         fields[name] = _rows(form.get(name), columns)
+    fields.update(public_from_form(form, current))
     extra = {}
     for line in (form.get("extra_other") or "").splitlines():
         if "|" in line:

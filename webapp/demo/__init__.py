@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from engine import calendar
+from engine import calendar, search
 from engine.certificates import uscc_check_char
 from engine.config import PROCESSES_DIR
 from engine.organisation import ensure_department, ensure_post, ensure_region, ensure_user, publish_item
@@ -66,4 +66,5 @@ def load_demo(session: Session) -> DemoResult:
         definition = deploy_process(session, path.read_bytes(), str(path.relative_to(PROCESSES_DIR.parent)),
                                     item_code=item["code"])
         deployed.append(f"{definition.process_key} v{definition.version}")
+    search.reindex_all(session)  # now that the flows say which items are internal (督办, 法制审核)
     return DemoResult(accounts, created, len(ITEMS), deployed)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -113,6 +114,7 @@ def load_history(db: Database, count: int = 300, seed: int = 2026, until: date |
         except SunhallError:
             continue
     _complaints(db, r, users, depts, today)
+    made += _online_applications(db, r, users, calendar, today)
     with clock.frozen(clock.now()):
         scheduler.tick(db)
     return made
@@ -248,6 +250,75 @@ def _step_data(code: str, step_id: str, moment: datetime, r: random.Random, cale
     if step_id == "execute":
         return {"execution": "当事人已按期缴纳罚没款。"}
     return {}
+
+
+def _demo_pdf(title: str) -> bytes:
+    """A one-page PDF standing for a scanned material."""
+    from io import BytesIO
+
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    out = BytesIO()
+    page = canvas.Canvas(out, invariant=1)
+    page.setFont("STSong-Light", 16)
+    page.drawString(72, 760, title)
+    page.save()
+    return out.getvalue()
+
+
+# online applications of 食品经营许可 at every stage of 预审 (forms/online.py), the latest days of the history
+ONLINE_STAGES = ("waiting", "correction", "supplied", "accepted", "refused", "finished")
+
+
+def _online_applications(db: Database, r: random.Random, users, calendar, today: date) -> int:
+    from io import BytesIO
+
+    from forms import materials, online
+
+    code = "015309300002"
+    upload_dir = Path(db.settings.instance_dir) / "uploads"
+    made = 0
+    for stage in ONLINE_STAGES:
+        back = {"waiting": 1, "correction": 4, "supplied": 5, "accepted": 8, "refused": 6, "finished": 40}[stage]
+        day = calendar.add_workdays(today - timedelta(days=back + 14), 10)
+        moment = min(_at(day, r), clock.now() - timedelta(hours=2))
+        applicant = _company(r)
+        with db.transaction(write=False) as s:
+            names = [m["name"] for m in s.scalars(select(Item).where(Item.code == code)).one().current_version.materials]
+        lacking = 1 if stage in ("correction", "supplied") else None
+        files = {i: (f"{name}.pdf", BytesIO(_demo_pdf(name))) for i, name in enumerate(names) if i != lacking}
+        with clock.frozen(moment), db.transaction() as s:
+            form = {"business_name": applicant.name, "credit_code": applicant.cert_number, "legal_rep": applicant.contact_name,
+                    "legal_rep_id": _person(r).cert_number, "phone": applicant.phone,
+                    "address": f"阳光县城关镇阳光大道{r.randint(1, 200)}号", "business_area": r.choice([45, 80, 120, 260]),
+                    "categories": r.sample(["预包装食品销售", "热食类食品制售", "冷食类食品制售", "自制饮品制售"], 2)}
+            case, _ = online.submit(s, code, applicant, form, files, upload_dir)
+            case_id = case.id
+        if stage == "waiting":
+            made += 1
+            continue
+        clerk = users["sc001"]
+        step = moment + timedelta(hours=3)
+        with clock.frozen(step), db.transaction() as s:
+            task = s.scalars(select(CaseTask).where(CaseTask.case_id == case_id, CaseTask.state == "ready")).first()
+            if lacking is not None:
+                request_correction(s, case_id, clerk, [names[lacking]])
+            elif stage == "refused":
+                reject(s, case_id, clerk, "申请的经营场所位于居民楼内，不符合食品经营许可的设立条件")
+            else:
+                complete_task(s, task.id, clerk, opinion="材料齐全，符合法定形式，予以受理。", approved=True)
+        if stage == "supplied":
+            with clock.frozen(step + timedelta(days=1)), db.transaction() as s:
+                case = s.get(Case, case_id)
+                row = next(m for m in materials.materials_of(s, case_id) if m.name == names[lacking])
+                online.supply(s, case, {row.id: (f"{row.name}.pdf", BytesIO(_demo_pdf(row.name)))}, upload_dir)
+        if stage == "finished":
+            _drive(db, case_id, code, step, r, users, calendar)
+        made += 1
+    return made
 
 
 def _complaints(db: Database, r: random.Random, users, depts, today) -> None:

@@ -13,6 +13,14 @@ Legal time (when the period starts, 补正, 延期), item by item:
   here (the same period art. 32 gives a third party to answer; long enough to obtain a document by
   post), after which the request counts as abandoned (视为放弃申请); the reply period restarts at the
   corrected request.
+
+The public column (政务服务专栏): 俗称 are the words people type (“开饭店”, not “食品经营许可”);
+面向对象 and 办事主题 place the item under 个人办事/法人办事 and a life event (an individual opening a
+shop is both a person starting a business and a market entity being set up); results_public marks
+the non-licence items whose results are published (a licence's always are, 行政许可法 art. 40).
+The internal items (督办, 法制审核) are never public and name no audience. Each item people apply for
+on paper lists its 服务表格 (新办, 变更, 延续 … each a form to download with the item's application
+fields).
 """
 
 SUPERVISION_PHONE = "0883-6120012"
@@ -20,12 +28,17 @@ SUPERVISION_PHONE = "0883-6120012"
 _MATERIALS_ID = {"name": "申请人身份证明", "format": "纸质或电子", "original": "原件", "count": 1, "required": True}
 
 
+def _form(code, name, summary, note):
+    return {"code": code, "name": name, "summary": summary, "note": note}
+
+
 def _item(code, department, **fields):
     base = dict(category=code[:2], case_type="promised", subject_nature="法定机关", charges_fee=False,
                 fee_basis="", fee_standard="不收费", limit_unit="workday", extension_limit=0,
                 correction_notice_limit=5, clock_start="acceptance", correction_answer_days=0,
                 correction_stops_clock_basis=None, place="阳光县政务服务中心一楼", supervision_phone=SUPERVISION_PHONE,
-                online_url="", service_forms=[], faq=[], extra={})
+                online_url="", service_forms=[], faq=[], extra={}, aliases=[], audiences=[], themes=[],
+                results_public=False)
     base.update(fields)
     return {"code": code, "department": department, "fields": base}
 
@@ -43,7 +56,15 @@ ITEMS = [
         materials=[_MATERIALS_ID,
                    {"name": "个体工商户登记（备案）申请书", "format": "纸质或电子", "original": "原件", "count": 1, "required": True},
                    {"name": "经营场所使用证明", "format": "纸质或电子", "original": "复印件", "count": 1, "required": True}],
-        service_forms=[{"code": "GT-01", "name": "个体工商户登记（备案）申请书", "note": "申请人本人签字"}],
+        service_forms=[
+            _form("GT-01", "个体工商户登记（备案）申请书", "经营者本人申请设立登记时填写",
+                  "用黑色墨水笔或签字笔填写，字迹工整；经营者本人签字；名称可以不填，以经营者姓名登记"),
+            _form("GT-02", "个体工商户登记（备案）申请书（委托代理人办理）", "经营者委托他人代为办理时填写",
+                  "经营者签字后由代理人提交，代理人同时出示本人身份证件；其余与 GT-01 相同"),
+        ],
+        aliases=["开个体店", "办营业执照", "个体执照", "个体户登记", "开小店", "摆摊办照"],
+        audiences=["person", "company"], themes=["就业创业", "设立变更"],
+        results_public=True,  # 登记信息经国家企业信用信息公示系统向社会公示（市场主体登记管理条例第三十五条）
         faq=[{"q": "个体工商户可以起字号吗？", "a": "可以，也可以不起字号，以经营者姓名登记。"}],
     ),
     _item(
@@ -60,7 +81,16 @@ ITEMS = [
                    {"name": "经营场所平面图和设备布局图", "format": "纸质或电子", "original": "原件", "count": 1, "required": True},
                    {"name": "食品安全自查、从业人员健康管理等制度", "format": "纸质或电子", "original": "原件", "count": 1,
                     "required": True}],
-        service_forms=[{"code": "SP-01", "name": "食品经营许可申请书", "note": "加盖公章或经营者签字"}],
+        service_forms=[
+            _form("SP-01", "食品经营许可申请书", "首次申请食品经营许可（新办）时填写",
+                  "单位加盖公章，个体工商户由经营者签字；经营项目在所列项目中勾选，可多选"),
+            _form("SP-02", "食品经营许可变更申请书", "经营场所面积、经营项目等许可事项变化时填写",
+                  "填写变更后的内容；经营场所迁移的应重新申请许可，不适用本表"),
+            _form("SP-03", "食品经营许可延续申请书", "许可证有效期届满需继续经营时填写",
+                  "应在有效期届满前 90 个工作日至 15 个工作日期间提出；填写现有许可证上的信息"),
+        ],
+        aliases=["开饭店", "开餐馆", "办餐饮", "餐饮许可", "食品许可证", "开小吃店", "开超市", "卖食品", "开奶茶店"],
+        audiences=["person", "company"], themes=["就业创业", "准营准办"],
         faq=[{"q": "仅销售预包装食品需要许可吗？", "a": "仅销售预包装食品的实行备案管理，不需现场核查。"}],
     ),
     _item(
@@ -78,6 +108,14 @@ ITEMS = [
                    {"name": "卫生管理制度", "format": "纸质或电子", "original": "原件", "count": 1, "required": True},
                    {"name": "从业人员健康合格证明", "format": "纸质或电子", "original": "复印件", "count": 1, "required": True}],
         extra={"有效期": "4年"},
+        service_forms=[
+            _form("WS-01", "公共场所卫生许可申请表", "首次申请公共场所卫生许可时填写",
+                  "场所类别在所列类别中勾选一项；单位加盖公章，个体工商户由经营者签字"),
+            _form("WS-02", "公共场所卫生许可延续申请表", "卫生许可证 4 年有效期届满需继续经营时填写",
+                  "应在有效期届满 30 日前提出；填写现有许可证上的信息"),
+        ],
+        aliases=["卫生许可证", "开宾馆", "开旅馆", "开民宿", "开理发店", "开美容院", "开浴室", "开游泳馆", "开KTV"],
+        audiences=["person", "company"], themes=["就业创业", "准营准办"],
     ),
     _item(
         "015309300004", "zjj", name="建筑工程施工许可证核发", category="01", process_key="construction_permit",
@@ -91,6 +129,14 @@ ITEMS = [
         materials=[{"name": "建筑工程施工许可证申请表", "format": "纸质或电子", "original": "原件", "count": 1, "required": True},
                    {"name": "建设工程规划许可证", "format": "纸质或电子", "original": "复印件", "count": 1, "required": True},
                    {"name": "施工合同", "format": "纸质或电子", "original": "复印件", "count": 1, "required": True}],
+        service_forms=[
+            _form("JS-01", "建筑工程施工许可证申请表", "建筑工程开工前，建设单位申请领取施工许可证时填写",
+                  "建设单位加盖公章；合同价格和建筑面积与施工合同一致；工程投资额 30 万元以下或建筑面积 300 平方米以下的可以不申请"),
+            _form("JS-02", "建筑工程施工许可证变更申请表", "建设单位、施工单位或工程规模等发生变化时填写",
+                  "填写变更后的内容，并附变更的证明文件；建设单位加盖公章"),
+        ],
+        aliases=["建房", "盖房子", "施工许可", "施工证", "开工许可", "施工许可证", "工程开工"],
+        audiences=["person", "company"], themes=["住房建房", "工程建设"],
     ),
     _item(
         "025309300005", "scjgj", name="行政处罚一般程序", category="02", process_key="administrative_penalty_general",
@@ -119,6 +165,9 @@ ITEMS = [
                "裁量基准说明": "经营超过保质期的食品，货值金额不足一万元的，依照《中华人民共和国食品安全法》第一百二十四条"
                              "第一款第五项，并处五万元以上十万元以下罚款：情节轻微的五万元至六万五千元，一般的六万五千元至"
                              "八万五千元，严重的八万五千元至十万元；货值金额一万元以上的，并处货值金额十倍以上二十倍以下罚款。"},
+        aliases=["罚款", "行政处罚", "食品安全处罚", "处罚决定"],
+        audiences=["person", "company"], themes=["公共信息"],
+        results_public=True,  # 具有一定社会影响的行政处罚决定应当依法公开（行政处罚法第四十八条）
     ),
     _item(
         "205309300006", "zfb", name="政府信息公开申请", category="20", process_key="government_information_request",
@@ -135,6 +184,14 @@ ITEMS = [
         materials=[{"name": "政府信息公开申请表", "format": "纸质或电子", "original": "原件", "count": 1, "required": True},
                    _MATERIALS_ID],
         fee_basis="《政府信息公开信息处理费管理办法》", fee_standard="一般不收费；申请数量、频次明显超过合理范围的按标准收取信息处理费",
+        service_forms=[
+            _form("ZF-01", "政府信息公开申请表（公民）", "公民申请获取政府信息时填写",
+                  "所需信息的内容描述应尽量具体（文件名称、文号或便于查找的其他特征）；一份申请表可申请多项信息"),
+            _form("ZF-02", "政府信息公开申请表（法人或者其他组织）", "法人或者其他组织申请获取政府信息时填写",
+                  "申请人名称、证件号码按营业执照或登记证书填写，并写明联系人；加盖公章"),
+        ],
+        aliases=["信息公开", "依申请公开", "申请公开", "查政府文件", "政府信息查询"],
+        audiences=["person", "company"], themes=["公共信息"],
     ),
     _item(
         "105309300099", "jwjw", name="电子监察督办", category="10", process_key="supervise_order",
@@ -142,7 +199,7 @@ ITEMS = [
         legal_basis=[{"title": "中华人民共和国监察法", "article": "第十一条",
                       "text": "监察委员会依照本法和有关法律规定履行监督、调查、处置职责。"}],
         conditions="电子监察发现预警、报警或者收到投诉，需要督促有关单位整改的。",
-        legal_limit=15, promised_limit=15, materials=[],
+        legal_limit=15, promised_limit=15, materials=[], aliases=["督办", "督办单", "电子监察"],
     ),
     _item(
         "105309300098", "sfj", name="事项变更法制审核", category="10", process_key="item_review",
@@ -150,6 +207,6 @@ ITEMS = [
         legal_basis=[{"title": "重大行政决策程序暂行条例", "article": "第二十五条",
                       "text": "决策草案提交决策机关讨论前，应当由负责合法性审查的部门进行合法性审查。"}],
         conditions="事项及其权力运行流程图新增、变更、暂停或取消，须经法制审核后发布。",
-        legal_limit=30, promised_limit=30, materials=[],
+        legal_limit=30, promised_limit=30, materials=[], aliases=["法制审核", "事项变更审核", "合法性审查"],
     ),
 ]

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("workbench", __name__)
 
-from . import cases, intake, lists, materials  # noqa: E402,F401  (routes register on bp)
+from . import cases, intake, lists, materials, online  # noqa: E402,F401  (routes register on bp)

@@ -189,8 +189,7 @@ def correction(case_id: int):
     def go(session, case):
         lines = [m for m in request.form.getlist("missing") if m.strip()]
         lines += [m for m in (request.form.get("missing_other") or "").splitlines() if m.strip()]
-        request_correction(session, case.id, me(), lines, None, _version())
-        documents.produce(session, case, "correction_notice", me(), _doc_dir(), missing=lines)
+        request_correction(session, case.id, me(), lines, None, _version())  # the notice comes with it (forms/plugin.py)
     return _act(case_id, go, "已发出补正告知，办理时限暂停；补正告知书已生成，请打印交申请人。")
 
 

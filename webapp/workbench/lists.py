@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import redirect, render_template, request, url_for
+from flask import render_template, request
 from flask_login import login_required
 from sqlalchemy import select
 
@@ -30,11 +30,6 @@ def _date(name: str) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise InvalidInput("日期格式应为 YYYY-MM-DD。", field=name) from None
-
-
-@bp.get("/")
-def root():
-    return redirect(url_for("workbench.index"))
 
 
 @bp.get("/workbench")

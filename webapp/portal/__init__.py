@@ -1,0 +1,218 @@
+"""政务服务专栏: the public column (seed 002 §7.3; domain.md §6). Anonymous, no staff route, every
+page readable without JavaScript; personal data only ever through engine.masking."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from sqlalchemy import func, select
+
+from engine import masking
+from engine.models import Department, Item, ItemVersion
+from engine.models.cases import CASE_STATES, CHANNELS
+from engine.models.items import AUDIENCES, CASE_TYPES, ITEM_CATEGORIES, LIMIT_UNITS, THEMES
+from engine.service import public
+
+from ..db import db_session
+
+bp = Blueprint("portal", __name__)
+PER_PAGE = 20
+ELDER_COOKIE = "elder"
+
+
+@bp.app_template_filter("mask_name")
+def _mask_name(value, applicant_type="1"):
+    return masking.mask_name(value, applicant_type)
+
+
+@bp.app_template_filter("mask_cert")
+def _mask_cert(value):
+    return masking.mask_cert(value)
+
+
+@bp.app_template_filter("mask_phone")
+def _mask_phone(value):
+    return masking.mask_phone(value)
+
+
+#: paths of the column (a page not found under them is answered in the column's layout)
+PUBLIC_PREFIXES = ("/items", "/application", "/progress", "/results", "/hall", "/search", "/elder")
+
+
+def is_public_page() -> bool:
+    if current_app.extensions.get("sunhall_surface") == "public" or request.blueprint == "portal":
+        return True
+    return request.blueprint is None and (request.path == "/" or request.path.startswith(PUBLIC_PREFIXES))
+
+
+def _region_name() -> str:
+    """The column's region, read at most once a minute per process."""
+    cached = current_app.extensions.get("sunhall_region")
+    now = time.monotonic()
+    if cached is None or now - cached[1] > 60:
+        region = public.home_region(db_session())
+        cached = (region.name if region else "", now)
+        current_app.extensions["sunhall_region"] = cached
+    return cached[0]
+
+
+@bp.app_context_processor
+def _public_page():
+    return {"public_page": is_public_page()}
+
+
+@bp.app_context_processor
+def _portal_globals():
+    if not is_public_page():
+        return {}
+    return {"region_name": _region_name(), "elder": request.cookies.get(ELDER_COOKIE) == "1",
+            "CATEGORIES": ITEM_CATEGORIES, "AUDIENCES": AUDIENCES, "CASE_TYPES": CASE_TYPES,
+            "LIMIT_UNITS": LIMIT_UNITS, "CASE_STATES": CASE_STATES, "CHANNELS": CHANNELS}
+
+
+def _page_number() -> int:
+    raw = request.args.get("page", "1")
+    return int(raw) if raw.isascii() and raw.isdigit() and 0 < len(raw) <= 6 and int(raw) > 0 else 1
+
+
+def _back_to(target: str | None) -> str:
+    """A path on this site only (never an open redirect)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return url_for("portal.index")
+    parts = urlsplit(target)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+@bp.get("/elder")
+def elder_mode():
+    """长者模式 on or off (large type, high contrast, simpler layout), kept for a year."""
+    on = request.args.get("on") == "1"
+    response = redirect(_back_to(request.args.get("next")))
+    if on:
+        response.set_cookie(ELDER_COOKIE, "1", max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    else:
+        response.delete_cookie(ELDER_COOKIE)
+    return response
+
+
+@bp.get("/")
+def index():
+    session = db_session()
+    items = list(session.scalars(public.public_items_query(session)).unique())
+    by_category: dict[str, int] = {}
+    for item in items:
+        by_category[item.current_version.category] = by_category.get(item.current_version.category, 0) + 1
+    themes = {aud: [(t, sum(1 for i in items if aud in i.current_version.audiences and t in i.current_version.themes))
+                    for t in THEMES[aud]] for aud in AUDIENCES}
+    return render_template("portal/index.html", tree=public.directory_tree(session), total=len(items),
+                           by_category=by_category, themes=themes, recent=items[:8])
+
+
+def _filters() -> dict:
+    """The list's filters as given, each checked against what exists (an unknown value is ignored)."""
+    args = request.args
+    chosen = {}
+    if args.get("category") in ITEM_CATEGORIES:
+        chosen["category"] = args["category"]
+    if args.get("audience") in AUDIENCES:
+        chosen["audience"] = args["audience"]
+        if args.get("theme") in THEMES[args["audience"]]:
+            chosen["theme"] = args["theme"]
+    department = args.get("department", "")
+    if public.ITEM_CODE.fullmatch(department):  # codes only: a NUL byte never reaches PostgreSQL
+        chosen["department"] = department
+        section = args.get("section", "")
+        if section and len(section) <= 100 and section.isprintable():
+            chosen["section"] = section
+    return chosen
+
+
+@bp.get("/items")
+def items():
+    """事项目录: by department (the tree), audience and life event, or category; paged."""
+    session = db_session()
+    chosen = _filters()
+    stmt = public.public_items_query(session)
+    department = None
+    if "department" in chosen:
+        department = session.scalars(select(Department).where(Department.code == chosen["department"])).first()
+        if department is None:
+            chosen.pop("department")
+            chosen.pop("section", None)
+        else:
+            ids = [department.id, *session.scalars(select(Department.id).where(Department.parent_id == department.id))]
+            stmt = stmt.where(Item.department_id.in_(ids))
+    if "category" in chosen:
+        stmt = stmt.where(ItemVersion.category == chosen["category"])
+    found = list(session.scalars(stmt).unique())
+    if "audience" in chosen:  # JSON lists: filtered here, the same on SQLite and PostgreSQL
+        found = [i for i in found if chosen["audience"] in (i.current_version.audiences or [])]
+    if "theme" in chosen:
+        found = [i for i in found if chosen["theme"] in (i.current_version.themes or [])]
+    if "section" in chosen:
+        found = [i for i in found if i.current_version.section == chosen["section"]]
+    page = _page_number()
+    pages = max((len(found) + PER_PAGE - 1) // PER_PAGE, 1)
+    page = min(page, pages)
+    return render_template("portal/items.html", items=found[(page - 1) * PER_PAGE: page * PER_PAGE],
+                           total=len(found), page=page, pages=pages, chosen=chosen, department=department,
+                           tree=public.directory_tree(session), THEMES=THEMES)
+
+
+def item_or_404(code: str) -> Item:
+    item = public.public_item(db_session(), code)
+    if item is None:
+        abort(404)
+    return item
+
+
+def flow_of(item: Item):
+    """The public steps of the item's running flow chart (the latest deployed version)."""
+    from engine.models import ProcessDefinition
+    from engine.publicflow import public_steps
+
+    key = item.current_version.process_key
+    if not key:
+        return []
+    definition = db_session().scalars(select(ProcessDefinition).where(ProcessDefinition.process_key == key)
+                                      .order_by(ProcessDefinition.version.desc())).first()
+    return public_steps(definition.bpmn_xml, key) if definition else []
+
+
+@bp.get("/items/<code>")
+def item(code: str):
+    """办事指南: every public field the item's category requires (seed 004 §4.2)."""
+    item = item_or_404(code)
+    return render_template("portal/item_guide.html", item=item, v=item.current_version, steps=flow_of(item),
+                           tab="guide")
+
+
+@bp.get("/items/<code>/faq")
+def item_faq(code: str):
+    """网上咨询: the item's questions and answers (asking comes with 在线解答)."""
+    item = item_or_404(code)
+    return render_template("portal/item_faq.html", item=item, v=item.current_version, tab="faq")
+
+
+def count_items(session) -> int:
+    return session.scalar(select(func.count()).select_from(public.public_items_query(session).subquery())) or 0
+
+
+
+
+#: the column's forms: each POST counts against the client address's public limit
+LIMITED = ("portal.item_apply", "portal.progress", "portal.my_application", "portal.supply_correction")
+
+
+def install_rate_limits(app, limiter, settings) -> None:
+    """网上申请, 结果反馈 and 查询码 look-ups are limited per client address (guessing a 查询码 or
+    trying certificate numbers against a 办件编号 is refused long before it could succeed)."""
+    for endpoint in LIMITED:
+        view = app.view_functions.get(endpoint)
+        if view is not None:
+            app.view_functions[endpoint] = limiter.limit(settings.public_rate_limit, methods=["POST"])(view)
+
+
+from . import apply, downloads, hall, results, search, track  # noqa: E402,F401  (routes of the column)
