@@ -141,6 +141,7 @@ def base_context(session: Session, case: Case) -> dict:
         "today": _fmt_date(clock.now()), "result": case.result or "办理中",
         "license_no": (case.data or {}).get("license_no") or (case.data or {}).get("permit_no") or "",
         "subject": case.subject or version.name,
+        "application_number": case.application_number or "",  # 网上申请: where the applicant answers online
     }
 
 

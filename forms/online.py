@@ -20,6 +20,7 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import BinaryIO
 
@@ -29,7 +30,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from engine import clock, listeners
-from engine.errors import InvalidInput, InvalidState, NotFound
+from engine.errors import Conflict, InvalidInput, InvalidState, NotFound
 from engine.models import Case, CasePause, Item, SeriesCounter
 from engine.service import Applicant, public
 from engine.service.common import open_pause, settings_of, specs_for
@@ -47,7 +48,9 @@ CODE_LENGTH = 10
 APPLICATION_NUMBER = re.compile(r"WS\d{6}\d{8}\d{5}")
 CASE_NUMBER = re.compile(r"\d{6}\d{8}\d{5}")
 MAX_FILES = 20  # files of one submission
-NOT_FOUND = "申请编号或查询码不正确，请核对后重新输入（查询码区分字母和数字，不区分大小写）。"
+NOT_FOUND = "申请编号或查询码不正确，请核对后重新输入（查询码不区分大小写）。"
+CASE_NUMBER_GIVEN = ("这是办件编号。打开网上申请请输入以 WS 开头的申请编号和查询码；"
+                     "只查询办理进度的，请到“结果反馈”输入办件编号和证件号码。")
 
 # the documents an online applicant receives, by what happened (the window hands paper over instead)
 # (the 补正材料告知书 is produced for every 补正, whatever the channel: forms/plugin.py)
@@ -130,12 +133,15 @@ def application_form(session: Session, item: Item) -> ApplicationForm:
     return ApplicationForm(item, form, [f["name"] for f in form.fields if f["name"] in writable])
 
 
-def _check(applicant: Applicant, app_form: ApplicationForm, data: dict, files: dict[int, tuple[str, BinaryIO]]) -> None:
+def _check(applicant: Applicant, app_form: ApplicationForm, data: dict, files: dict[int, tuple[str, BinaryIO]]) -> dict:
+    """Every problem at once, by field; else the form's values as the form keeps them (numbers as
+    numbers, full-width digits made half-width)."""
     errors = {f"applicant.{name}": message for name, message in applicant.problems().items()}
+    clean = {}
     if app_form.form is not None and app_form.fields:
         access = {name: ("write" if name in app_form.fields else "hidden") for name in app_form.form.names}
         try:
-            validate_step_data(app_form.form, access, {}, data)
+            clean = validate_step_data(app_form.form, access, {}, data)
         except InvalidInput as exc:
             errors.update(exc.details.get("errors") or {exc.details.get("field") or "form": exc.message})
     unknown = set(files) - set(range(len(app_form.materials)))
@@ -143,17 +149,37 @@ def _check(applicant: Applicant, app_form: ApplicationForm, data: dict, files: d
         errors["materials"] = "上传的材料不在本事项的材料清单中。"
     if errors:
         raise InvalidInput("；".join(errors.values()), field=next(iter(errors)), errors=errors)
+    return clean
+
+
+DUPLICATE_WINDOW = timedelta(minutes=30)
+DUPLICATE = ("同一证件号码在 30 分钟内已在网上申请过此事项。如果只是重复提交，请用已经得到的申请编号和查询码查看；"
+             "如确为另一份申请，请勾选“确认这是另一份申请”后重新提交（已选择的文件需要重新选择）。")
+
+
+def _require_not_duplicate(session: Session, item: Item, applicant: Applicant) -> None:
+    """The back button restores a submitted form with everything typed: the applicant confirms
+    before a second application of the same item is made. The message names no number, so typing
+    someone's certificate number confirms nothing but a recent submission."""
+    since = clock.now() - DUPLICATE_WINDOW
+    earlier = session.scalars(select(Case.id).where(
+        Case.item_id == item.id, Case.channel == "web", Case.cert_number == applicant.cert_number,
+        Case.received_at >= since)).first()
+    if earlier is not None:
+        raise Conflict(DUPLICATE, field="confirm_duplicate", errors={"confirm_duplicate": DUPLICATE})
 
 
 def submit(session: Session, item_code: str, applicant: Applicant, data: dict,
-           files: dict[int, tuple[str, BinaryIO]], upload_dir: Path) -> tuple[Case, str]:
+           files: dict[int, tuple[str, BinaryIO]], upload_dir: Path, *, confirmed: bool = True) -> tuple[Case, str]:
     """网上申请: check everything, receive the case (channel 网上), store the uploaded materials
     (``files`` by their index in the item's list, from 0) and give the 申请编号 and the 查询码 (returned once,
     never stored). A required material not uploaded is left for 预审 to ask for."""
     item = public_item_or_404(session, item_code)
     app_form = application_form(session, item)
     data = {k: v for k, v in (data or {}).items() if k in app_form.fields}
-    _check(applicant, app_form, data, files)
+    data = _check(applicant, app_form, data, files)
+    if not confirmed:
+        _require_not_duplicate(session, item, applicant)
     case = start_case(session, item.code, applicant, WEB_APPLICANT, channel="web", data=data)
     code = new_query_code()
     case.application_number = next_application_number(session, item.department.region.code)
@@ -176,6 +202,8 @@ def submit(session: Session, item_code: str, applicant: Applicant, data: dict,
 def find_by_code(session: Session, application_number, query_code) -> Case:
     """The application these two open; one message for every failure (no number is confirmed)."""
     number, code = normalize_number(application_number), normalize_code(query_code)
+    if CASE_NUMBER.fullmatch(number):
+        raise NotFound(CASE_NUMBER_GIVEN)  # says only what kind of number it is, never whether it exists
     case = None
     if APPLICATION_NUMBER.fullmatch(number) and len(code) == CODE_LENGTH:
         case = session.scalars(select(Case).where(Case.application_number == number)).first()
@@ -206,46 +234,78 @@ def open_correction(session: Session, case: Case) -> CasePause | None:
     return pause if pause is not None and pause.kind == "correction" else None
 
 
-def supply(session: Session, case: Case, files: dict[int, tuple[str, BinaryIO]], upload_dir: Path,
+@dataclass(frozen=True)
+class Slot:
+    """One thing a 补正 asks for, as the applicant answers it: a material of the checklist, or a
+    line the window wrote itself (营业执照复印件请加盖公章), answered with a file of its own."""
+
+    key: str  # the upload's input name
+    name: str
+    material_id: int | None
+
+
+def correction_slots(session: Session, case: Case, pause: CasePause) -> list[Slot]:
+    rows = {row.name: row for row in materials.materials_of(session, case.id)}
+    slots = []
+    for index, name in enumerate(pause.missing_materials or []):
+        row = rows.get(name)
+        slots.append(Slot(f"material-{row.id}", name, row.id) if row is not None and row.position <= _listed(case)
+                      else Slot(f"extra-{index}", name, row.id if row is not None else None))
+    return slots
+
+
+def _listed(case: Case) -> int:
+    return len(case.item_version.materials or [])
+
+
+def supply(session: Session, case: Case, files: dict[str, tuple[str, BinaryIO]], upload_dir: Path,
            note: str | None = None) -> list[CaseMaterial]:
-    """网上补正: the applicant uploads what the 补正 asks for (by material id); when nothing the
-    notice lists is missing any more, the 补正 ends and 预审 goes on."""
+    """网上补正: the applicant uploads a file for what the 补正 asks (``files`` by the slot's key);
+    a line outside the checklist gets a material of its own. When nothing the notice lists is
+    missing any more, the 补正 ends and 预审 goes on."""
     if case.channel != "web" or not case.is_open:
         raise InvalidState("此申请已结束，不能再上传材料。")
     pause = open_correction(session, case)
     if pause is None:
         raise InvalidState("此申请目前不需要补正材料。")
-    rows = {row.id: row for row in materials.materials_of(session, case.id)}
+    slots = {slot.key: slot for slot in correction_slots(session, case, pause)}
     if not files:
         raise InvalidInput("请选择要上传的补正材料。", field="files")
-    if set(files) - set(rows) or len(files) > MAX_FILES:
-        raise InvalidInput("上传的材料不属于此申请。", field="files")
-    problems = {}
-    for material_id, (name, stream) in files.items():
+    if set(files) - set(slots) or len(files) > MAX_FILES:
+        raise InvalidInput("上传的材料不属于此次补正。", field="files")
+    problems, done = {}, []
+    for key, (file_name, stream) in files.items():
+        slot = slots[key]
+        material_id = slot.material_id or _extra_material(session, case, slot.name).id
         try:
-            materials.attach(session, material_id, name, stream, WEB_APPLICANT, upload_dir)
+            done.append(materials.attach(session, material_id, file_name, stream, WEB_APPLICANT, upload_dir))
         except InvalidInput as exc:
-            problems[f"material-{material_id}"] = f"{rows[material_id].name}：{exc.message}"
+            problems[key] = f"{slot.name}：{exc.message}"
     if problems:
         raise InvalidInput("；".join(problems.values()), field=next(iter(problems)), errors=problems)
-    still = still_missing(session, case, pause)
-    if not still:
+    if not still_missing(session, case, pause):
         supplied_online(session, case.id, WEB_APPLICANT, note or "申请人已在网上提交补正材料。")
-    return [rows[i] for i in files]
+    return done
+
+
+def _extra_material(session: Session, case: Case, name: str) -> CaseMaterial:
+    """A material for a 补正 line outside the checklist, after the listed ones."""
+    rows = materials.materials_of(session, case.id)
+    row = next((r for r in rows if r.name == name[:200]), None)
+    if row is None:
+        row = CaseMaterial(case_id=case.id, position=max((r.position for r in rows), default=0) + 1, name=name[:200],
+                           required=False, original="补正材料", count=1)
+        session.add(row)
+        session.flush()
+    return row
 
 
 def still_missing(session: Session, case: Case, pause: CasePause) -> list[str]:
-    """The materials the 补正 names that have had no file since it was asked for (all of them
-    while nothing has been sent; a name outside the checklist is answered by any file sent)."""
-    rows = materials.materials_of(session, case.id)
+    """What the 补正 names that has had no file since it was asked for."""
     fresh = set(session.scalars(
         select(CaseMaterial.name).join(CaseMaterialVersion, CaseMaterialVersion.material_id == CaseMaterial.id)
         .where(CaseMaterial.case_id == case.id, CaseMaterialVersion.uploaded_at >= pause.started_at)))
-    named = list(pause.missing_materials or [])
-    if not fresh:
-        return named
-    listed = {row.name for row in rows}
-    return [name for name in named if name in listed and name not in fresh]
+    return [name for name in (pause.missing_materials or []) if name[:200] not in fresh]
 
 
 def documents_for_applicant(session: Session, case: Case) -> list[CaseDocument]:

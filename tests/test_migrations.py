@@ -49,7 +49,7 @@ def _model_tables(url):
 
 
 def _not_the_search_index(name, type_, parent_names):
-    """The search index is no model (engine/search.py owns its dialect-specific tables)."""
+    """The search index is no model (engine/search/tables.py owns its dialect-specific tables)."""
     return not (type_ == "table" and name.startswith("search_"))
 
 

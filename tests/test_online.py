@@ -14,6 +14,7 @@ from engine.errors import InvalidInput, NotFound
 from engine.models import Case, CaseEvent, CaseTask
 from engine.service import Applicant, complete_task, reject, request_correction
 from forms import materials, online
+from forms.documents import documents_of
 
 from .conftest import As
 
@@ -61,11 +62,15 @@ def test_an_online_application_is_received_at_once_with_its_number_and_private_c
         # the code opens it however it is typed; anything else gets one message that confirms nothing
         assert online.find_by_code(s, number.lower(), code.lower()).id == case_id
         assert online.find_by_code(s, f" {number} ", "－".join([code[:5], code[5:]])).id == case_id
+        full = str.maketrans({chr(c): chr(c + 0xFEE0) for c in range(0x21, 0x7F)})  # an input method's full width
+        assert online.find_by_code(s, number.translate(full), code.translate(full)).id == case_id
+        assert online.find_for_progress(s, case_number.translate(full), company.cert_number.translate(full)).id == case_id
         for bad_number, bad_code in [(number, "AAAAAAAAAA"), ("WS530930202611020999", code), ("", ""),
                                      (case_number, code), (number, code + "X"), (None, None)]:
             with pytest.raises(NotFound) as refused:
                 online.find_by_code(s, bad_number, bad_code)
-            assert refused.value.message == online.NOT_FOUND
+            expected = online.CASE_NUMBER_GIVEN if bad_number == case_number else online.NOT_FOUND
+            assert refused.value.message == expected
 
 
 def test_correction_online_then_acceptance_the_applicant_gets_each_notice(run, database, tmp_path, company):
@@ -85,8 +90,8 @@ def test_correction_online_then_acceptance_the_applicant_gets_each_notice(run, d
     # a file that is not what it claims is refused and the 补正 stays open
     with clock.frozen(MONDAY + timedelta(days=2)):
         with pytest.raises(InvalidInput):
-            run(lambda s: online.supply(s, s.get(Case, case_id), {row.id: ("x.pdf", io.BytesIO(b"MZ\x90"))}, tmp_path))
-        run(lambda s: online.supply(s, s.get(Case, case_id), {row.id: ("补.pdf", io.BytesIO(PDF))}, tmp_path))
+            run(lambda s: online.supply(s, s.get(Case, case_id), {f"material-{row.id}": ("x.pdf", io.BytesIO(b"MZ\x90"))}, tmp_path))
+        run(lambda s: online.supply(s, s.get(Case, case_id), {f"material-{row.id}": ("补.pdf", io.BytesIO(PDF))}, tmp_path))
     with database.transaction(write=False) as s:
         case = s.get(Case, case_id)
         assert online.open_correction(s, case) is None and case.pause_kind is None
@@ -162,3 +167,34 @@ def test_pre_review_has_its_time_limit_and_the_rules_watch_it(run, database, tmp
     with database.transaction(write=False) as s:
         codes = {a.rule_code for a in s.scalars(select(Alert).where(Alert.case_id == case_id, Alert.state == "open"))}
     assert "A002" in codes  # 环节超期报警 on 预审
+
+
+def test_the_decision_reaches_the_online_applicant(run, database, tmp_path, company, frozen_clock):
+    """外网反馈: when the case ends, the decision the flow chart names is there to download."""
+    from .helpers import do
+
+    case_id, *_ = _apply(run, database, tmp_path, company)
+    do(run, database, case_id, As("sc001"), "accept")
+    do(run, database, case_id, As("sc003"), "review", data={"prepackaged_only": False})
+    do(run, database, case_id, As("sc004"), "inspect", data={"inspectors": ["张伟", "刘洋"]})
+    do(run, database, case_id, As("sc005"), "audit")
+    do(run, database, case_id, As("sc006"), "decide")
+    do(run, database, case_id, As("sc001"), "issue")
+    with database.transaction(write=False) as s:
+        case = s.get(Case, case_id)
+        assert case.state == "finished" and case.result.startswith("准予")
+        kinds = [d.kind for d in online.documents_for_applicant(s, case)]
+    assert kinds == ["acceptance_notice", "grant_decision"]
+
+
+def test_the_correction_notice_tells_the_online_applicant_where_to_answer(run, database, tmp_path, company):
+    from docx import Document
+
+    case_id, number, *_ = _apply(run, database, tmp_path, company, skip=1)
+    with database.transaction(write=False) as s:
+        missing = [m.name for m in materials.materials_of(s, case_id) if m.required and not m.submitted]
+    run(request_correction, case_id, As("sc001"), missing)
+    with database.transaction(write=False) as s:
+        [notice] = documents_of(s, case_id)
+    text = "".join(p.text for p in Document(notice.stored_path).paragraphs)
+    assert f"凭申请编号 {number} 和查询码在“阳光县政务服务专栏”的“我的申请”中上传" in text and missing[0] in text

@@ -65,6 +65,22 @@ def test_the_guide_draws_the_running_flow_with_public_step_names(client):
     steps = re.findall(r'<span class="step">(.*?)</span>', flow)
     assert steps[0] == "提交申请" and "受理" in steps and "现场核查" in steps
     assert "window" not in flow and "candidateGroups" not in flow  # posts and expressions stay inside
+    assert steps.index("审批决定") < steps.index("制证发证") and "视情况" in flow  # 现场核查 only where needed
+    svg = re.search(r"<svg.*?</svg>", html, re.S).group(0)
+    assert "<title id=\"flow-title\">食品经营许可办理流程图</title>" in svg and "需要现场核查？" in svg
+    for inside in ("approved", "window", "sunhall:", "camunda", "script"):
+        assert inside not in svg, inside
+
+
+def test_the_diagram_escapes_every_name():
+    from engine.config import PROCESSES_DIR
+    from engine.publicflow import diagram_svg, public_steps
+
+    bpmn = (PROCESSES_DIR / "food_business_license.bpmn").read_text(encoding="utf-8")
+    hostile = bpmn.replace('name="受理"', 'name="&lt;script&gt;alert(1)&lt;/script&gt;受理"')
+    svg = diagram_svg(hostile, "food_business_license", title="<b>")
+    assert "<script>" not in svg and "&lt;script" in svg and "<b>" not in svg and "&lt;b&gt;" in svg
+    assert "<script>alert(1)</script>受理" in [step.name for step in public_steps(hostile)]
 
 
 def test_directory_filters_and_paging_never_fail(client):
@@ -93,9 +109,9 @@ def test_no_one_applies_online_for_a_penalty(client, run, company, tmp_path):
 def test_elder_mode_switches_on_and_off_and_never_redirects_away(client):
     on = client.get("/elder?on=1&next=/items")
     assert on.status_code == 302 and on.headers["Location"].endswith("/items")
-    assert 'class="portal elder"' in client.get("/").get_data(as_text=True)
+    assert '<html lang="zh-CN" class="elder">' in client.get("/").get_data(as_text=True)
     client.get("/elder?on=0")
-    assert 'class="portal"' in client.get("/").get_data(as_text=True)
+    assert '<html lang="zh-CN">' in client.get("/").get_data(as_text=True)
     for target in ("https://evil.example/", "//evil.example/", "/\\evil.example"):
         assert "evil" not in client.get("/elder?on=1&next=" + target).headers["Location"]
 
@@ -122,13 +138,19 @@ def test_apply_online_correct_online_and_follow_the_case(app, database):
     receipt = citizen.get("/application/receipt").get_data(as_text=True)
     number = re.search(r'<span class="code">(WS\d+)</span>', receipt).group(1)
     code = re.search(r'查询码<br><span class="code">([A-Z0-9]{10})</span>', receipt).group(1)
-    assert "它只显示这一次" in receipt and "您还没有上传" in receipt
-    assert code not in citizen.get("/application/receipt").get_data(as_text=True)  # shown once
+    assert "关闭浏览器或退出后不再显示" in receipt and "您还没有上传" in receipt
+    assert code in citizen.get("/application/receipt").get_data(as_text=True)  # a reload loses nothing
     # posting the same page again makes no second application
     fields = {k: v for k, v in data.items() if not k.startswith("material-")}
     again = citizen.post(f"/items/{FOOD}/apply", data={**fields, "material-0": (io.BytesIO(PDF), "a.pdf")},
                          content_type="multipart/form-data")
     assert again.status_code == 302 and number in again.headers["Location"]
+    # 后退 brings the form back with everything typed but a fresh page: the applicant confirms first
+    fresh = citizen.get(f"/items/{FOOD}/apply").get_data(as_text=True)
+    token = re.search(r'name="apply_token" value="([^"]+)"', fresh).group(1)
+    twice = citizen.post(f"/items/{FOOD}/apply", data={**fields, "apply_token": token}, content_type="multipart/form-data")
+    assert twice.status_code == 409 and "30 分钟内已在网上申请过此事项" in twice.get_data(as_text=True)
+    assert 'name="confirm_duplicate"' in twice.get_data(as_text=True)
     with database.transaction(write=False) as s:
         case = s.scalars(select(Case).where(Case.application_number == number)).one()
         assert s.scalars(select(Case).where(Case.channel == "web")).all() == [case]
@@ -141,7 +163,7 @@ def test_apply_online_correct_online_and_follow_the_case(app, database):
     queue = clerk.get("/workbench/online").get_data(as_text=True)
     assert number in queue and "待预审" in queue
     with database.transaction() as s:
-        request_correction(s, case_id, _actor(s, As("sc001")), missing)
+        request_correction(s, case_id, _actor(s, As("sc001")), [*missing, "营业执照复印件请加盖公章"])
 
     # another browser needs the code; a wrong code confirms nothing
     stranger = app.test_client()
@@ -154,12 +176,18 @@ def test_apply_online_correct_online_and_follow_the_case(app, database):
     assert opened.status_code == 302
     mine = stranger.get(f"/application/{number}").get_data(as_text=True)
     assert "需要补正材料" in mine and missing[0] in mine and "补正材料告知书" in mine
-    field = re.search(r'name="(material-\d+)"', mine).group(1)
+    slots = re.findall(r'type="file" id="((?:material|extra)-\d+)"', mine)
+    assert len(slots) == 2 and slots[1].startswith("extra-")  # the window's own line gets a slot too
+    first = stranger.post(f"/application/{number}/correction", content_type="multipart/form-data",
+                          data={"csrf_token": _csrf(mine), slots[0]: (io.BytesIO(PDF), "补正.pdf")})
+    assert first.status_code == 302
+    half = stranger.get(f"/application/{number}").get_data(as_text=True)
+    assert "还有材料需要补正" in half and "需要补正材料" in half  # one of two: the 补正 stays open
     supplied = stranger.post(f"/application/{number}/correction", content_type="multipart/form-data",
-                             data={"csrf_token": _csrf(mine), field: (io.BytesIO(PDF), "补正.pdf")})
+                             data={"csrf_token": _csrf(half), slots[1]: (io.BytesIO(PDF), "盖章营业执照.pdf")})
     assert supplied.status_code == 302
     after = stranger.get(f"/application/{number}").get_data(as_text=True)
-    assert "补正材料已提交" in after and "需要补正材料" not in after
+    assert "补正材料已提交" in after and "需要补正材料" not in after and "营业执照复印件请加盖公章" in after
     assert "已补正，待预审" in clerk.get("/workbench/online").get_data(as_text=True)
 
     # the clerk accepts; the applicant downloads the 受理通知书 and sees the deadline in 结果反馈
@@ -185,6 +213,8 @@ def test_apply_online_correct_online_and_follow_the_case(app, database):
     for expected in (case_number, number, "食品经营许可", "阳光县市场监督管理局", "已受理", "承诺办结日期", "期限是怎样计算的"):
         assert expected in html, expected
     assert "91530930MA6N8X0Q31" not in html and "13912345678" not in html
+    stranger.post("/application/leave", data={"csrf_token": _csrf(mine)})
+    assert stranger.get(f"/application/{number}").status_code == 302  # 退出 closes what the code opened
     refused = anyone.post("/progress", data={"csrf_token": _csrf(form), "number": case_number,
                                              "cert_number": "110105194912310021"})
     assert refused.status_code == 404 and "没有找到" in refused.get_data(as_text=True)

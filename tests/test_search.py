@@ -3,6 +3,7 @@ name, by what they call it (俗称), in its guide or its FAQ — on SQLite FTS5 
 
 from __future__ import annotations
 
+import importlib
 import re
 
 import pytest
@@ -156,7 +157,7 @@ def test_paging_is_bounded(index):
 
 
 def test_a_broad_query_is_counted_and_ranked_up_to_a_cap(index, monkeypatch):
-    monkeypatch.setattr(search, "CAP", 5)
+    monkeypatch.setattr(importlib.import_module("engine.search.query"), "CAP", 5)  # the module, not the function
     with index.transaction() as s:
         added = search.add_many(s, [dict(source="test", ref=f"c{n}", title=f"第{n}号公告", body="通知：滑翔伞飞行活动",
                                          url=f"/test/c{n}") for n in range(8)]
@@ -177,9 +178,9 @@ def test_names_another_process_published_are_learnt(index, monkeypatch):
     for vocabulary in search._vocabularies.values():
         vocabulary.stale = False  # as if another process had published it
     with index.transaction(write=False) as s:
-        monkeypatch.setattr(search, "VOCABULARY_SECONDS", 3600)
+        monkeypatch.setattr(importlib.import_module("engine.search.suggest"), "VOCABULARY_SECONDS", 3600)
         assert "打渔证" not in search.suggest(s, "打鱼证")
-        monkeypatch.setattr(search, "VOCABULARY_SECONDS", 0)
+        monkeypatch.setattr(importlib.import_module("engine.search.suggest"), "VOCABULARY_SECONDS", 0)
         assert "打渔证" in search.suggest(s, "打鱼证")
 
 

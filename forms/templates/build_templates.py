@@ -69,7 +69,9 @@ def build() -> None:
     d.add_paragraph("你（单位）于{{ received_date }}提出的{{ item_name }}申请（办件编号：{{ case_number }}），"
                     "申请材料不齐全（或不符合法定形式）。根据《中华人民共和国行政许可法》第三十二条，现一次性告知你需要补正的全部内容：")
     _loop(d, "m in missing", "{{ loop.index }}. {{ m }}")
-    d.add_paragraph("请补齐上述材料后重新提交。补正期间不计入办理期限；本机关将在收到全部补正材料后依法受理。")
+    d.add_paragraph("请补齐上述材料后提交{% if application_number %}：凭申请编号 {{ application_number }} 和查询码在"
+                    "“{{ county }}政务服务专栏”的“我的申请”中上传，或到窗口提交{% else %}到窗口{% endif %}。"
+                    "补正期间不计入办理期限；本机关将在收到全部补正材料后依法审查。")
     d.add_paragraph("联系电话：{{ phone }}　　监督电话：{{ supervision_phone }}")
     _sign(d)
     _save(d, "correction_notice")

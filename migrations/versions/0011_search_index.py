@@ -2,7 +2,7 @@
 
 SQLite: a plain document table and an FTS5 table of pre-segmented tokens (rowid = document id).
 PostgreSQL: the same document table with a tsvector column (``simple`` config) and a GIN index.
-The tables belong to engine/search.py, not to the models: they are an index, rebuilt by
+The tables belong to engine/search/tables.py, not to the models: they are an index, rebuilt by
 ``search.reindex_all`` at any time.
 
 Revision ID: 0011

@@ -149,8 +149,11 @@ def test_public_pages_fit_a_phone_and_are_shot(browser, live_server):
             assert width <= 390, (path, width)
             shot(citizen, f"{name}-phone")
         citizen.goto("/elder?on=1&next=/items/" + FOOD)
-        assert citizen.evaluate("document.documentElement.scrollWidth") <= 390
         shot(citizen, "portal-guide-elder-phone")
+        for path in PUBLIC_PAGES.values():  # 长者模式: larger type, still one column
+            citizen.goto(path)
+            width = citizen.evaluate("document.documentElement.scrollWidth")
+            assert width <= 390, ("长者模式", path, width)
     finally:
         context.close()
 

@@ -314,7 +314,7 @@ def _online_applications(db: Database, r: random.Random, users, calendar, today:
             with clock.frozen(step + timedelta(days=1)), db.transaction() as s:
                 case = s.get(Case, case_id)
                 row = next(m for m in materials.materials_of(s, case_id) if m.name == names[lacking])
-                online.supply(s, case, {row.id: (f"{row.name}.pdf", BytesIO(_demo_pdf(row.name)))}, upload_dir)
+                online.supply(s, case, {f"material-{row.id}": (f"{row.name}.pdf", BytesIO(_demo_pdf(row.name)))}, upload_dir)
         if stage == "finished":
             _drive(db, case_id, code, step, r, users, calendar)
         made += 1

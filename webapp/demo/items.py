@@ -166,7 +166,7 @@ ITEMS = [
                              "第一款第五项，并处五万元以上十万元以下罚款：情节轻微的五万元至六万五千元，一般的六万五千元至"
                              "八万五千元，严重的八万五千元至十万元；货值金额一万元以上的，并处货值金额十倍以上二十倍以下罚款。"},
         aliases=["罚款", "行政处罚", "食品安全处罚", "处罚决定"],
-        audiences=["person", "company"], themes=["公共信息"],
+        audiences=[], themes=[],  # 依职权: no one applies for it, it is not listed under 个人办事 or 法人办事
         results_public=True,  # 具有一定社会影响的行政处罚决定应当依法公开（行政处罚法第四十八条）
     ),
     _item(

@@ -7,13 +7,16 @@ import time
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
-from sqlalchemy import func, select
+from markupsafe import Markup
+from sqlalchemy import select
 
 from engine import masking
-from engine.models import Department, Item, ItemVersion
+from engine.models import Department, Item, ItemVersion, ProcessDefinition
 from engine.models.cases import CASE_STATES, CHANNELS
 from engine.models.items import AUDIENCES, CASE_TYPES, ITEM_CATEGORIES, LIMIT_UNITS, THEMES
+from engine.publicflow import diagram_svg, public_steps
 from engine.service import public
+from forms.online import EX_OFFICIO
 
 from ..db import db_session
 
@@ -107,7 +110,7 @@ def index():
     themes = {aud: [(t, sum(1 for i in items if aud in i.current_version.audiences and t in i.current_version.themes))
                     for t in THEMES[aud]] for aud in AUDIENCES}
     return render_template("portal/index.html", tree=public.directory_tree(session), total=len(items),
-                           by_category=by_category, themes=themes, recent=items[:8])
+                           by_category=by_category, themes=themes)
 
 
 def _filters() -> dict:
@@ -156,7 +159,12 @@ def items():
     page = _page_number()
     pages = max((len(found) + PER_PAGE - 1) // PER_PAGE, 1)
     page = min(page, pages)
-    return render_template("portal/items.html", items=found[(page - 1) * PER_PAGE: page * PER_PAGE],
+    themes = []
+    if "audience" in chosen:  # the life events of this audience that have items
+        audience = chosen["audience"]
+        listed = [i.current_version for i in session.scalars(public.public_items_query(session)).unique()]
+        themes = [t for t in THEMES[audience] if any(audience in v.audiences and t in v.themes for v in listed)]
+    return render_template("portal/items.html", themes=themes, items=found[(page - 1) * PER_PAGE: page * PER_PAGE],
                            total=len(found), page=page, pages=pages, chosen=chosen, department=department,
                            tree=public.directory_tree(session), THEMES=THEMES)
 
@@ -168,25 +176,25 @@ def item_or_404(code: str) -> Item:
     return item
 
 
-def flow_of(item: Item):
-    """The public steps of the item's running flow chart (the latest deployed version)."""
-    from engine.models import ProcessDefinition
-    from engine.publicflow import public_steps
-
+def flow_of(item: Item) -> tuple[list, Markup]:
+    """The public steps and the diagram of the item's running flow chart (the latest deployed version)."""
     key = item.current_version.process_key
-    if not key:
-        return []
     definition = db_session().scalars(select(ProcessDefinition).where(ProcessDefinition.process_key == key)
-                                      .order_by(ProcessDefinition.version.desc())).first()
-    return public_steps(definition.bpmn_xml, key) if definition else []
+                                      .order_by(ProcessDefinition.version.desc())).first() if key else None
+    if definition is None:
+        return [], Markup("")
+    title = f"{item.current_version.name}办理流程图"
+    # every text in the SVG is escaped by diagram_svg, so it is safe markup
+    return public_steps(definition.bpmn_xml, key), Markup(diagram_svg(definition.bpmn_xml, key, title))
 
 
 @bp.get("/items/<code>")
 def item(code: str):
     """办事指南: every public field the item's category requires (seed 004 §4.2)."""
     item = item_or_404(code)
-    return render_template("portal/item_guide.html", item=item, v=item.current_version, steps=flow_of(item),
-                           tab="guide")
+    steps, diagram = flow_of(item)
+    return render_template("portal/item_guide.html", item=item, v=item.current_version, steps=steps, diagram=diagram,
+                           tab="guide", ex_officio=item.current_version.category in EX_OFFICIO)
 
 
 @bp.get("/items/<code>/faq")
@@ -194,10 +202,6 @@ def item_faq(code: str):
     """网上咨询: the item's questions and answers (asking comes with 在线解答)."""
     item = item_or_404(code)
     return render_template("portal/item_faq.html", item=item, v=item.current_version, tab="faq")
-
-
-def count_items(session) -> int:
-    return session.scalar(select(func.count()).select_from(public.public_items_query(session).subquery())) or 0
 
 
 

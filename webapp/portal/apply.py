@@ -9,7 +9,7 @@ from flask import current_app, g, redirect, render_template, request, url_for
 from flask import session as cookie
 
 from engine.certificates import CERT_TYPES
-from engine.errors import NotFound, SunhallError
+from engine.errors import Conflict, NotFound, SunhallError
 from engine.models.cases import APPLICANT_TYPES
 from engine.service import Applicant
 from forms import materials, online
@@ -66,7 +66,8 @@ def item_apply(code: str):
     except SunhallError as exc:
         return render_template("portal/apply.html", item=item, v=item.current_version, tab="apply", closed=exc.message)
     context = dict(item=item, v=item.current_version, tab="apply", app_form=app_form, cert_types=CERT_TYPES,
-                   applicant_types=APPLICANT_TYPES)
+                   applicant_types=APPLICANT_TYPES, allowed=materials.ALLOWED, max_mb=materials.MAX_BYTES // 1024 // 1024,
+                   max_total_mb=current_app.config["MAX_CONTENT_LENGTH"] // 1024 // 1024)
     if request.method == "GET":
         token = secrets.token_urlsafe(16)
         cookie.setdefault("apply_tokens", {})
@@ -84,7 +85,8 @@ def item_apply(code: str):
         agent_cert_number=f.get("ap_agent_cert_number") or None)
     try:
         data = parse(app_form.form.fields, app_form.fields, f) if app_form.form else {}
-        case, code_shown = online.submit(session, item.code, applicant, data, _files(app_form), upload_dir())
+        case, code_shown = online.submit(session, item.code, applicant, data, _files(app_form), upload_dir(),
+                                         confirmed=f.get("confirm_duplicate") == "1")
     except SunhallError as exc:
         g.db_rollback = True
         session.rollback()
@@ -92,8 +94,8 @@ def item_apply(code: str):
         errors = {_input_of(k): v for k, v in found.items()}
         if request.files and any(u.filename for u in request.files.values()):
             errors.setdefault("files-again", "出于安全原因，已选择的文件没有保留，请重新选择要上传的材料。")
-        status = 404 if isinstance(exc, NotFound) else 400
-        summary = [(name if name.startswith(("ap_", "material", "files")) else f"f-{name}", message)
+        status = 404 if isinstance(exc, NotFound) else 409 if isinstance(exc, Conflict) else 400
+        summary = [(name if name.startswith(("ap_", "material", "files", "confirm")) else f"f-{name}", message)
                    for name, message in errors.items()]  # a form field's input is f-<name> (workbench/_fields.html)
         return render_template("portal/apply.html", values=f, field_errors=errors, errors=summary,
                                token=token, **context), status
@@ -107,8 +109,9 @@ def item_apply(code: str):
 
 @bp.get("/application/receipt")
 def receipt():
-    """网上申请回执: the 申请编号 and the 查询码, shown this once (the 查询码 is kept only as a digest)."""
-    shown = cookie.pop("receipt", None)
+    """网上申请回执: the 申请编号 and the 查询码. The office keeps only the code's digest; this browser
+    keeps the receipt until it closes or leaves (退出), so a reload or a printer jam loses nothing."""
+    shown = cookie.get("receipt")
     if not shown:
         return redirect(url_for("portal.my_application"))
     session = db_session()

@@ -19,7 +19,7 @@ FORMATS = {  # extension: (Content-Type, renderer)
     "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", service_form_docx),
     "pdf": ("application/pdf", service_form_pdf),
 }
-FORM_CODE_MAX = 50  # engine.catalogue._ServiceForm.code
+FORM_CODE_MAX = 50  # engine.catalogue_fields._ServiceForm.code
 _UNSAFE_IN_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
 
 

@@ -4,6 +4,7 @@ number; the applicant's own page with the 查询码 (documents, 补正 online)."
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote
 
 from flask import abort, flash, g, redirect, render_template, request, send_file, url_for
 from flask import session as cookie
@@ -89,12 +90,12 @@ def my_application():
 def _application_page(session, case: Case, field_errors: dict | None = None, status: int = 200):
     info = progress_of(session, case)
     rows = materials.materials_of(session, case.id)
-    missing, upload_rows = [], []
+    missing, slots = [], []
     if info["correction"] is not None:
         missing = online.still_missing(session, case, info["correction"])
-        named = set(info["correction"].missing_materials or [])
-        upload_rows = [r for r in rows if r.name in named] or rows  # a free-text 补正 may be answered by any material
-    return render_template("portal/application.html", **info, materials=rows, missing=missing, upload_rows=upload_rows,
+        slots = online.correction_slots(session, case, info["correction"])
+    return render_template("portal/application.html", **info, materials=rows, missing=missing, slots=slots,
+                           allowed=materials.ALLOWED, max_mb=materials.MAX_BYTES // 1024 // 1024,
                            documents=online.documents_for_applicant(session, case),
                            field_errors=field_errors or {}), status
 
@@ -119,12 +120,8 @@ def supply_correction(number: str):
     """网上补正: the files the 补正 asks for, against the same 申请编号 (the 查询码 opened it)."""
     session = db_session()
     case = _granted_case(number)
-    rows = materials.materials_of(session, case.id)
-    files = {}
-    for row in rows:
-        upload = request.files.get(f"material-{row.id}")
-        if upload is not None and upload.filename:
-            files[row.id] = (upload.filename, upload.stream)
+    files = {key: (upload.filename, upload.stream) for key, upload in request.files.items()
+             if upload.filename and len(key) <= 40}
     try:
         online.supply(session, case, files, upload_dir())
     except SunhallError as exc:
@@ -149,12 +146,17 @@ def application_document(number: str, document_id: int):
     path = Path(doc.stored_path)
     if not path.is_file():
         abort(404)
-    return send_file(path, mimetype=DOCX, as_attachment=True, download_name=f"{doc.title}（{doc.number}）.docx")
+    name = f"{doc.title}（{doc.number}）.docx"
+    response = send_file(path, mimetype=DOCX, as_attachment=True, download_name=name)
+    # the Chinese name for every current browser; a plain one (not Werkzeug's stripped "(2026).docx") for the rest
+    response.headers["Content-Disposition"] = f'attachment; filename="{doc.kind}-{doc.id}.docx"; filename*=UTF-8\'\'{quote(name)}'
+    return response
 
 
 @bp.post("/application/leave")
 def leave_application():
     """Close the applications opened in this browser (a shared computer)."""
     cookie.pop(GRANTS, None)
+    cookie.pop("receipt", None)
     flash("已退出。再次查看请输入申请编号和查询码。")
     return redirect(url_for("portal.my_application"))

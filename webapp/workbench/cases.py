@@ -23,9 +23,10 @@ from sqlalchemy import select
 
 from engine import legaltime
 from engine.calendar import load_calendar
+from engine.certificates import CERT_TYPES
 from engine.errors import InvalidInput, PermissionDenied, SunhallError
 from engine.models import CaseEvent, CaseExtension, CasePause, CaseTask, ProcessDefinition, User
-from engine.models.cases import CASE_STATES, CHANNELS, PAUSE_KINDS
+from engine.models.cases import APPLICANT_TYPES, CASE_STATES, CHANNELS, PAUSE_KINDS
 from engine.service import (
     authority,
     claim,
@@ -87,7 +88,8 @@ def _page(case, error: str | None = None, values=None, status: int = 200, field_
         offer=documents.offered(session, case, user), operations=authority.flow_kind(session, case.definition_id),
         workable=mine is not None and running_for(session, case, mine),
         stuck=not tasks and case.is_open and authority.may_close_without_step(user, case),
-        states=CASE_STATES, pause_names=PAUSE_KINDS, channels=CHANNELS, special=special_procedures_of(case.item_version),
+        states=CASE_STATES, pause_names=PAUSE_KINDS, channels=CHANNELS, cert_types=CERT_TYPES,
+        applicant_types=APPLICANT_TYPES, special=special_procedures_of(case.item_version),
         max_special_days=MAX_SPECIAL_DAYS, extensions=extensions,
         deadline=legaltime.explain(session, load_calendar(session), case),
         history=[h for h in field_history(session, case.id) if sf.access.get(h.field, "hidden") != "hidden"],
@@ -107,14 +109,14 @@ def _act(case_id: int, action, success: str):
     message and what was typed, and keep nothing."""
     case = visible_case(case_id)
     try:
-        action(db_session(), case)
+        said = action(db_session(), case)
     except SunhallError as exc:
         g.db_rollback = True
         db_session().rollback()
         errors = exc.details.get("errors")
         return _page(visible_case(case_id), exc.message, request.form, exc.status,
                      errors if isinstance(errors, dict) else None)
-    flash(success)
+    flash(said if isinstance(said, str) else success)  # an action may say more precisely what happened
     return redirect(url_for("workbench.case_page", case_id=case_id))
 
 
@@ -190,6 +192,8 @@ def correction(case_id: int):
         lines = [m for m in request.form.getlist("missing") if m.strip()]
         lines += [m for m in (request.form.get("missing_other") or "").splitlines() if m.strip()]
         request_correction(session, case.id, me(), lines, None, _version())  # the notice comes with it (forms/plugin.py)
+        if case.channel == "web":
+            return "已发出补正告知，办理时限暂停；补正材料告知书已送达申请人的网上申请页面，申请人可在网上上传补正材料。"
     return _act(case_id, go, "已发出补正告知，办理时限暂停；补正告知书已生成，请打印交申请人。")
 
 
