@@ -87,6 +87,22 @@ def public_steps(bpmn_xml: str | bytes, process_key: str | None = None) -> list[
     return [PublicStep("提交申请", "start"), *steps, *(PublicStep(e, "end") for e in ends)]
 
 
+def _reached(process) -> set[str]:
+    """The elements an application passes through: from the start events along the sequence flows
+    (a boundary timer's branch, a reminder to staff, is not reached)."""
+    out: dict[str, list[str]] = {}
+    for flow in process.iterfind(f"{_B}sequenceFlow"):
+        out.setdefault(flow.get("sourceRef"), []).append(flow.get("targetRef"))
+    reached = {el.get("id") for el in process.iterfind(f"{_B}startEvent")}
+    queue = deque(reached)
+    while queue:
+        for target in out.get(queue.popleft(), []):
+            if target not in reached:
+                reached.add(target)
+                queue.append(target)
+    return reached
+
+
 def _lines(text: str, width: int) -> list[str]:
     return [text[i:i + width] for i in range(0, len(text), width)][:3] or [""]
 
@@ -101,10 +117,11 @@ def diagram_svg(bpmn_xml: str | bytes, process_key: str | None = None, title: st
     if process is None:
         return ""
     nodes = {el.get("id"): el for el in process.iter() if el.get("id")}
+    shown = _reached(process)  # an application's path: a timer's reminder to staff is not part of it
     shapes, edges, xs, ys = [], [], [], []
     for shape in root.iter(f"{_DI}BPMNShape"):
         node, bounds = nodes.get(shape.get("bpmnElement")), shape.find(f"{_DC}Bounds")
-        if node is None or bounds is None:
+        if node is None or bounds is None or node.get("id") not in shown:
             continue
         x, y, w, h = (float(bounds.get(k, 0)) for k in ("x", "y", "width", "height"))
         shapes.append((etree.QName(node).localname, _name(node), x, y, w, h))
@@ -112,7 +129,7 @@ def diagram_svg(bpmn_xml: str | bytes, process_key: str | None = None, title: st
         ys += [y, y + h + 30]
     for edge in root.iter(f"{_DI}BPMNEdge"):
         node = nodes.get(edge.get("bpmnElement"))
-        if node is None or etree.QName(node).localname != "sequenceFlow":
+        if node is None or etree.QName(node).localname != "sequenceFlow" or node.get("sourceRef") not in shown:
             continue
         points = [(float(p.get("x", 0)), float(p.get("y", 0))) for p in edge.iterfind(f"{_OMGDI}waypoint")]
         if len(points) >= 2:
