@@ -90,12 +90,17 @@ def server(tmp_path_factory):
         _wait(lambda: len(_children(proc.pid)) == WORKERS, 30, "all workers to start")
         yield proc, base, tmp
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        out.close()
+        _stop(proc, out)
+
+
+def _stop(proc: subprocess.Popen, out) -> None:
+    """SIGTERM (gunicorn's graceful stop), a kill if it hangs, and the output file closed."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    out.close()
 
 
 def _health(base) -> dict:
@@ -234,12 +239,7 @@ def test_the_public_process_serves_the_column_and_nothing_of_the_inside(server):
             assert _get(public + path)[0] == 404, path
         assert "政务服务专栏" in (tmp / "public.txt").read_text() and "/login" not in (tmp / "public.txt").read_text()
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        out.close()
+        _stop(proc, out)
 
 
 def _reachable(url: str) -> bool:

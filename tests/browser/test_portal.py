@@ -124,8 +124,10 @@ def test_public_pages_pass_axe_core(browser, live_server, elder):
     try:
         if elder:
             citizen.goto("/elder?on=1")
-        for path in PUBLIC_PAGES.values():
+        for name, path in PUBLIC_PAGES.items():
             citizen.goto(path)
+            if not elder:
+                shot(citizen, name)  # docs/screenshots: every public page at desktop width
             citizen.add_script_tag(path=str(AXE))
             result = citizen.evaluate("""async () => {
                 const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
