@@ -40,10 +40,11 @@ def _name(node) -> str:
     return " ".join((node.get("name") or "").split())
 
 
-def public_steps(bpmn_xml: str | bytes, process_key: str | None = None) -> list[PublicStep]:
+def public_steps(bpmn_xml: str | bytes, process_key: str | None = None, applied: bool = True) -> list[PublicStep]:
     """Breadth-first from the start event along the sequence flows: 提交申请, each named activity
     once (marked when a gateway's choice leads to it), and the named end events last; in the
-    diagram's left-to-right order where the file has a diagram."""
+    diagram's left-to-right order where the file has a diagram. ``applied``: the case begins with
+    an application (not with the office's own 立案)."""
     data = bpmn_xml.encode() if isinstance(bpmn_xml, str) else bpmn_xml
     root = etree.fromstring(data, etree.XMLParser(**_PARSER))
     process = _process(root, process_key)
@@ -56,12 +57,22 @@ def public_steps(bpmn_xml: str | bytes, process_key: str | None = None) -> list[
         out.setdefault(flow.get("sourceRef"), []).append(flow.get("targetRef"))
         into.setdefault(flow.get("targetRef"), []).append(flow.get("sourceRef"))
 
-    def decided(node_id: str) -> bool:
-        sources = [nodes.get(s) for s in into.get(node_id, [])]
-        return bool(sources) and all(src is not None and etree.QName(src).localname in GATEWAYS
-                                     and len(out.get(src.get("id"), [])) > 1 for src in sources)
-
     starts = [el.get("id") for el in process.iterfind(f"{_B}startEvent")]
+    finals = {el.get("id") for el in process.iterfind(f"{_B}endEvent")}
+
+    def decided(node_id: str) -> bool:
+        """An application can end without passing this step (a gateway decides whether it comes)."""
+        seen_, queue_ = set(starts), deque(starts)
+        while queue_:
+            current = queue_.popleft()
+            if current in finals:
+                return True
+            for target in out.get(current, []):
+                if target != node_id and target not in seen_:
+                    seen_.add(target)
+                    queue_.append(target)
+        return False
+
     seen, queue, steps, ends = set(starts), deque(starts), [], []
     while queue:
         node = nodes.get(queue.popleft())
@@ -84,7 +95,8 @@ def public_steps(bpmn_xml: str | bytes, process_key: str | None = None) -> list[
             where.setdefault(_name(node), (float(bounds.get("x", 0)), float(bounds.get("y", 0))))
     if where:
         steps.sort(key=lambda step: where.get(step.name, (float("inf"), 0)))
-    return [PublicStep("提交申请", "start"), *steps, *(PublicStep(e, "end") for e in ends)]
+    first = [PublicStep("提交申请", "start")] if applied else []
+    return [*first, *steps, *(PublicStep(e, "end") for e in ends)]
 
 
 def _reached(process) -> set[str]:

@@ -202,6 +202,8 @@ def submit(session: Session, item_code: str, applicant: Applicant, data: dict,
 def find_by_code(session: Session, application_number, query_code) -> Case:
     """The application these two open; one message for every failure (no number is confirmed)."""
     number, code = normalize_number(application_number), normalize_code(query_code)
+    if not number or not code:
+        raise NotFound("请输入申请编号和查询码。")
     if CASE_NUMBER.fullmatch(number):
         raise NotFound(CASE_NUMBER_GIVEN)  # says only what kind of number it is, never whether it exists
     case = None
@@ -218,6 +220,8 @@ def find_for_progress(session: Session, number, cert_number) -> Case:
     message for every failure."""
     number, cert = normalize_number(number), normalize_number(cert_number)
     message = "没有找到与该编号和证件号码相符的办件，请核对后重新输入。"
+    if not number or not cert:
+        raise NotFound("请输入办件编号（或申请编号）和申请人证件号码。")
     if not cert or not (APPLICATION_NUMBER.fullmatch(number) or CASE_NUMBER.fullmatch(number)):
         raise NotFound(message)
     column = Case.application_number if number.startswith("WS") else Case.number

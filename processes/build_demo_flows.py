@@ -126,6 +126,16 @@ def build(process_id, name, nodes, flows, timers=()):
         x2, y2, w2, h2 = _bounds(d)
         tx, ty = x2, y2 + h2 // 2
         points = [(sx, sy)]
+        over = sy == ty and "anchor" not in s and any(
+            n is not s and n is not d and n.get("row") == s.get("row") and s["col"] < n.get("col", -1) < d["col"]
+            for n in by_id.values())
+        if over:  # a flow that skips steps on its row goes over them, not under their boxes
+            x, y, w, h = _bounds(s)
+            top = min(y, y2) - 40
+            points = [(x + w // 2, y), (x + w // 2, top), (x2 + w2 // 2, top), (x2 + w2 // 2, y2)]
+            wps = "".join(f'<di:waypoint x="{px}" y="{py}"/>' for px, py in points)
+            edges.append(f'      <bpmndi:BPMNEdge id="{fid}_di" bpmnElement="{fid}">{wps}</bpmndi:BPMNEdge>')
+            continue
         if sy != ty:
             if "anchor" in s:
                 points.append((sx, ty))

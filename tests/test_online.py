@@ -69,7 +69,8 @@ def test_an_online_application_is_received_at_once_with_its_number_and_private_c
                                      (case_number, code), (number, code + "X"), (None, None)]:
             with pytest.raises(NotFound) as refused:
                 online.find_by_code(s, bad_number, bad_code)
-            expected = online.CASE_NUMBER_GIVEN if bad_number == case_number else online.NOT_FOUND
+            expected = online.CASE_NUMBER_GIVEN if bad_number == case_number else \
+                "请输入申请编号和查询码。" if not bad_number else online.NOT_FOUND
             assert refused.value.message == expected
 
 

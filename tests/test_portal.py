@@ -63,9 +63,14 @@ def test_the_guide_draws_the_running_flow_with_public_step_names(client):
     html = client.get(f"/items/{FOOD}").get_data(as_text=True)
     flow = re.search(r'<ol class="flow".*?</ol>', html, re.S).group(0)
     steps = re.findall(r'<span class="step">(.*?)</span>', flow)
-    assert steps[0] == "提交申请" and "受理" in steps and "现场核查" in steps
+    assert steps == ["提交申请", "受理", "材料审查", "审核", "审批决定"]  # the steps every application passes
     assert "window" not in flow and "candidateGroups" not in flow  # posts and expressions stay inside
-    assert steps.index("审批决定") < steps.index("制证发证") and "视情况" in flow  # 现场核查 only where needed
+    assert "视情况办理的环节（只在需要时进行，见上图的分支）：现场核查、制证发证、送达不予许可决定。" in html
+    assert "办理结果：" in html and "准予许可" in html and "自受理之日起 15 工作日内办结" in html
+    penalty = client.get("/items/025309300005").get_data(as_text=True)
+    assert "提交申请" not in penalty and "自立案之日起" in penalty and "由行政机关依职权实施，不需申请" in penalty
+    info = client.get("/items/205309300006").get_data(as_text=True)
+    assert "自收到申请之日起" in info  # 政府信息公开条例 art. 33
     svg = re.search(r"<svg.*?</svg>", html, re.S).group(0)
     assert "<title id=\"flow-title\">食品经营许可办理流程图</title>" in svg and "需要现场核查？" in svg
     for inside in ("approved", "window", "sunhall:", "camunda", "script"):
@@ -326,3 +331,10 @@ def test_public_look_ups_are_rate_limited_per_address(database, settings):
         assert client.get("/application").status_code == 200  # reading is not limited
     finally:
         app.extensions["sunhall_db"].dispose()
+
+
+def test_a_page_that_does_not_exist_answers_in_the_column(client):
+    missing = client.get("/no-such-page")
+    html = missing.get_data(as_text=True)
+    assert missing.status_code == 404 and "<title>页面不存在 · 阳光县政务服务专栏</title>" in html
+    assert 'href="/">返回首页</a>' in html and "/workbench" not in html

@@ -63,7 +63,7 @@ ITEMS = [
                   "经营者签字后由代理人提交，代理人同时出示本人身份证件；其余与 GT-01 相同"),
         ],
         aliases=["开个体店", "办营业执照", "个体执照", "个体户登记", "开小店", "摆摊办照"],
-        audiences=["person", "company"], themes=["就业创业", "设立变更"],
+        audiences=["person"], themes=["就业创业"],  # 个体工商户: a person in business, not a legal person
         results_public=True,  # 登记信息经国家企业信用信息公示系统向社会公示（市场主体登记管理条例第三十五条）
         faq=[{"q": "个体工商户可以起字号吗？", "a": "可以，也可以不起字号，以经营者姓名登记。"}],
     ),

@@ -7,6 +7,7 @@ import time
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 
@@ -23,6 +24,8 @@ from ..db import db_session
 bp = Blueprint("portal", __name__)
 PER_PAGE = 20
 ELDER_COOKIE = "elder"
+#: what a period counts from, as the guide says it (ItemVersion.clock_start)
+CLOCK_STARTS = {"acceptance": "受理", "receipt": "收到申请", "filing": "立案"}
 
 
 @bp.app_template_filter("mask_name")
@@ -47,7 +50,10 @@ PUBLIC_PREFIXES = ("/items", "/application", "/progress", "/results", "/hall", "
 def is_public_page() -> bool:
     if current_app.extensions.get("sunhall_surface") == "public" or request.blueprint == "portal":
         return True
-    return request.blueprint is None and (request.path == "/" or request.path.startswith(PUBLIC_PREFIXES))
+    if request.blueprint is not None:
+        return False
+    # a page that does not exist: the column's layout, unless a member of staff is signed in
+    return request.path == "/" or request.path.startswith(PUBLIC_PREFIXES) or not current_user.is_authenticated
 
 
 def _region_name() -> str:
@@ -72,7 +78,8 @@ def _portal_globals():
         return {}
     return {"region_name": _region_name(), "elder": request.cookies.get(ELDER_COOKIE) == "1",
             "CATEGORIES": ITEM_CATEGORIES, "AUDIENCES": AUDIENCES, "CASE_TYPES": CASE_TYPES,
-            "LIMIT_UNITS": LIMIT_UNITS, "CASE_STATES": CASE_STATES, "CHANNELS": CHANNELS}
+            "LIMIT_UNITS": LIMIT_UNITS, "CASE_STATES": CASE_STATES, "CHANNELS": CHANNELS, "CLOCK_STARTS": CLOCK_STARTS,
+            "EX_OFFICIO": EX_OFFICIO}
 
 
 def _page_number() -> int:
@@ -185,7 +192,8 @@ def flow_of(item: Item) -> tuple[list, Markup]:
         return [], Markup("")
     title = f"{item.current_version.name}办理流程图"
     # every text in the SVG is escaped by diagram_svg, so it is safe markup
-    return public_steps(definition.bpmn_xml, key), Markup(diagram_svg(definition.bpmn_xml, key, title))
+    applied = item.current_version.category not in EX_OFFICIO  # a penalty starts with 立案, not an application
+    return public_steps(definition.bpmn_xml, key, applied), Markup(diagram_svg(definition.bpmn_xml, key, title))
 
 
 @bp.get("/items/<code>")
