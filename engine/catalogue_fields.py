@@ -11,7 +11,7 @@ from marshmallow import ValidationError, fields, post_load, validate, validates,
 from .calendar import MAX_PERIOD
 from .errors import InvalidInput
 from .models.items import AUDIENCES, CASE_TYPES, ITEM_CATEGORIES, LIMIT_UNITS, SUBJECT_NATURES, THEMES
-from .validation import Bool, ChineseSchema, Choice, Int, Num, Text, errors_in_chinese
+from .validation import Bool, ChineseSchema, Choice, Int, Num, Text, errors_in_chinese, sentences
 
 LABELS = {
     "name": "事项名称", "aliases": "俗称", "category": "事项分类", "case_type": "办件类型", "legal_basis": "行使依据",
@@ -249,7 +249,7 @@ def checked_fields(fields_: dict) -> dict:
             row = rest.split(".")[0]
             where = f"{LABELS.get(name, name)}第 {int(row) + 1} 行：" if row.isdigit() and name in LABELS else ""
             errors.setdefault(name, where + message)
-        raise InvalidInput("；".join(m.rstrip("。") for m in errors.values()) + "。", errors=errors) from None
+        raise InvalidInput(sentences(errors.values()), errors=errors) from None
     return {**fields_, **out}  # promised within legal: missing_fields says so with what else is lacking
 
 

@@ -219,11 +219,15 @@ def start_clock(case: Case, day: date, basis: str) -> None:
 
 def task_due(calendar: WorkCalendar, task: CaseTask, pauses: list[CasePause]) -> tuple[date, bool]:
     """A step's due date: its time limit from the day it began, moved on by the clock-stopping
-    pauses that ended while it was open; and whether that is provisional."""
+    pauses that ended while it was open (a 0-working-day step begun on a rest day is due on the next
+    working day); and whether that is provisional."""
     begin = clock.local_date(task.created_at)
     lines = [p for p in counted_pauses(calendar, pauses, begin, task.limit_unit)
              if p.end is not None and p.start >= begin]
-    due = calendar.add_period(begin, task.time_limit + sum(p.days for p in lines), task.limit_unit)
+    days = task.time_limit + sum(p.days for p in lines)
+    if days == 0 and task.limit_unit == "workday" and not calendar.is_workday(begin):
+        days = 1  # 当场办结 of something that arrived on a rest day (an online application): the next working day
+    due = calendar.add_period(begin, days, task.limit_unit)
     provisional = bool(calendar.provisional_years(begin, due)) or any(p.provisional for p in lines)
     return due, provisional
 

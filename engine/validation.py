@@ -35,6 +35,12 @@ _LEFTOVER = re.compile(r"\bNone\b|\bnan\b|\binf\b|\{|\}", re.IGNORECASE)
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
 
 
+def sentences(messages) -> str:
+    """Several messages as one: "姓名不能为空；联系电话应为 11 位数字。" (never "。；")."""
+    parts = [m.strip().rstrip("。") for m in messages if m and m.strip()]
+    return "；".join(parts) + "。" if parts else ""
+
+
 def normalize(text: str) -> str:
     """Full-width digits, Latin letters and the ideographic space become their ASCII forms (NFKC
     restricted to the ASCII range): ``１２３ａＢ`` → ``123aB``. Chinese punctuation is left alone."""

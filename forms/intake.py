@@ -19,6 +19,7 @@ from engine.errors import Conflict, InvalidInput, InvalidState
 from engine.models import Case, Item, User
 from engine.service import Applicant, authority, start_case
 from engine.service.intake import finish_on_the_spot
+from engine.validation import sentences
 
 from . import materials
 from .models import IntakeToken
@@ -87,7 +88,7 @@ def check_application(applicant: Applicant, form: Form | None, writable: list[st
         except InvalidInput as exc:
             errors.update(exc.details.get("errors") or {exc.details.get("field") or "form": exc.message})
     if errors:
-        raise InvalidInput("；".join(errors.values()), field=next(iter(errors)), errors=errors)
+        raise InvalidInput(sentences(errors.values()), field=next(iter(errors)), errors=errors)
 
 
 def receive(session: Session, item_code: str, applicant: Applicant, actor: User, *, received: set[int] = frozenset(),

@@ -36,7 +36,7 @@ from engine.service import Applicant, public
 from engine.service.common import open_pause, settings_of, specs_for
 from engine.service.intake import WEB_APPLICANT, current_definition, start_case
 from engine.service.operations import supplied_online
-from engine.validation import half_width
+from engine.validation import half_width, sentences
 
 from . import documents, materials
 from .models import CaseDocument, CaseMaterial, CaseMaterialVersion
@@ -133,6 +133,24 @@ def application_form(session: Session, item: Item) -> ApplicationForm:
     return ApplicationForm(item, form, [f["name"] for f in form.fields if f["name"] in writable])
 
 
+# form fields that repeat the applicant block, by type: left empty, they are filled from it
+REPEATS = {"uscc": lambda a: a.cert_number if a.cert_type == "001" else None, "phone": lambda a: a.phone}
+
+
+def _from_applicant(app_form: ApplicationForm, applicant: Applicant, data: dict) -> dict:
+    """Nobody types the same credit code or phone twice: an empty field of those types takes the
+    applicant's (as typed; the form's own check then judges it)."""
+    if app_form.form is None:
+        return data
+    filled = dict(data)
+    for spec in app_form.form.fields:
+        if spec["name"] in app_form.fields and spec["type"] in REPEATS and not str(filled.get(spec["name"]) or "").strip():
+            value = REPEATS[spec["type"]](applicant)
+            if isinstance(value, str) and value.strip():
+                filled[spec["name"]] = value.strip()
+    return filled
+
+
 def _check(applicant: Applicant, app_form: ApplicationForm, data: dict, files: dict[int, tuple[str, BinaryIO]]) -> dict:
     """Every problem at once, by field; else the form's values as the form keeps them (numbers as
     numbers, full-width digits made half-width)."""
@@ -148,7 +166,7 @@ def _check(applicant: Applicant, app_form: ApplicationForm, data: dict, files: d
     if unknown or len(files) > MAX_FILES:
         errors["materials"] = "上传的材料不在本事项的材料清单中。"
     if errors:
-        raise InvalidInput("；".join(errors.values()), field=next(iter(errors)), errors=errors)
+        raise InvalidInput(sentences(errors.values()), field=next(iter(errors)), errors=errors)
     return clean
 
 
@@ -176,7 +194,7 @@ def submit(session: Session, item_code: str, applicant: Applicant, data: dict,
     never stored). A required material not uploaded is left for 预审 to ask for."""
     item = public_item_or_404(session, item_code)
     app_form = application_form(session, item)
-    data = {k: v for k, v in (data or {}).items() if k in app_form.fields}
+    data = _from_applicant(app_form, applicant, {k: v for k, v in (data or {}).items() if k in app_form.fields})
     data = _check(applicant, app_form, data, files)
     if not confirmed:
         _require_not_duplicate(session, item, applicant)
@@ -192,7 +210,7 @@ def submit(session: Session, item_code: str, applicant: Applicant, data: dict,
         except InvalidInput as exc:
             problems[f"material-{position}"] = f"{rows[position].name}：{exc.message}"
     if problems:  # the caller's transaction rolls the whole application back
-        raise InvalidInput("；".join(problems.values()), field=next(iter(problems)), errors=problems)
+        raise InvalidInput(sentences(problems.values()), field=next(iter(problems)), errors=problems)
     session.flush()
     return case, code
 
@@ -286,7 +304,7 @@ def supply(session: Session, case: Case, files: dict[str, tuple[str, BinaryIO]],
         except InvalidInput as exc:
             problems[key] = f"{slot.name}：{exc.message}"
     if problems:
-        raise InvalidInput("；".join(problems.values()), field=next(iter(problems)), errors=problems)
+        raise InvalidInput(sentences(problems.values()), field=next(iter(problems)), errors=problems)
     if not still_missing(session, case, pause):
         supplied_online(session, case.id, WEB_APPLICANT, note or "申请人已在网上提交补正材料。")
     return done

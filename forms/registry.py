@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from engine import clock
 from engine.errors import InvalidInput, NotFound
+from engine.validation import sentences
 
 from .fields import LICENCE_FORMATS, TYPES, FormSchema, build_field, describe, required_field
 from .models import FormVersion
@@ -136,5 +137,5 @@ def validate_step_data(form: Form, access: dict[str, str], current: dict, raw: d
     except ValidationError as exc:
         errors = {name: f"{form.spec(name)['label']}：{describe(form.spec(name), problems)}"
                   for name, problems in exc.messages.items() if name in access}
-        message = "；".join(errors.values())
+        message = sentences(errors.values())
         raise InvalidInput(message or "提交的表单数据格式不正确。", field=next(iter(errors), None), errors=errors) from None

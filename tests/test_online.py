@@ -136,6 +136,15 @@ def test_acceptance_past_the_notice_period_counts_from_the_submission(run, datab
         assert case.clock_basis == "deemed_receipt" and case.clock_start == MONDAY.date()
 
 
+def test_fields_that_repeat_the_applicant_are_filled_from_it(run, database, tmp_path, company):
+    form = {k: v for k, v in FORM.items() if k not in ("credit_code", "phone")}
+    count = _materials_count(database)
+    case, _ = run(lambda s: online.submit(s, FOOD, company, form, _files(count), tmp_path))
+    with database.transaction(write=False) as s:
+        data = s.get(Case, case.id).data
+    assert data["credit_code"] == company.cert_number and data["phone"] == company.phone
+
+
 def test_a_bad_application_is_refused_whole_with_every_problem_by_field(run, database, tmp_path):
     bad = Applicant(name="", cert_type="111", cert_number="110105194912310021", phone="12")
     count = _materials_count(database)
@@ -199,3 +208,17 @@ def test_the_correction_notice_tells_the_online_applicant_where_to_answer(run, d
         [notice] = documents_of(s, case_id)
     text = "".join(p.text for p in Document(notice.stored_path).paragraphs)
     assert f"凭申请编号 {number} 和查询码在“阳光县政务服务专栏”的“我的申请”中上传" in text and missing[0] in text
+
+
+def test_a_step_of_no_days_begun_on_a_rest_day_is_due_on_the_next_working_day(database):
+    """An online 即办件 sent on Sunday: its step (0 working days) is due on Monday, not on the Sunday."""
+    from engine import legaltime
+    from engine.calendar import load_calendar
+
+    sunday = datetime(2026, 11, 29, 7, 54, tzinfo=clock.LOCAL_TZ)
+    with database.transaction(write=False) as s:
+        calendar = load_calendar(s)
+    step = CaseTask(created_at=sunday, time_limit=0, limit_unit="workday")
+    assert legaltime.task_due(calendar, step, [])[0].isoformat() == "2026-11-30"
+    step = CaseTask(created_at=sunday + timedelta(days=1), time_limit=0, limit_unit="workday")
+    assert legaltime.task_due(calendar, step, [])[0].isoformat() == "2026-11-30"  # a working day: that day

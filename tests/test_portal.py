@@ -338,3 +338,11 @@ def test_a_page_that_does_not_exist_answers_in_the_column(client):
     html = missing.get_data(as_text=True)
     assert missing.status_code == 404 and "<title>页面不存在 · 阳光县政务服务专栏</title>" in html
     assert 'href="/">返回首页</a>' in html and "/workbench" not in html
+
+
+def test_only_window_posts_see_intake_and_the_online_queue_in_the_menu(app):
+    for staff_no, shown in (("sc001", True), ("sc003", False), ("jw001", False), ("admin", True)):
+        client = app.test_client()
+        login(client, staff_no)
+        page = client.get("/workbench").get_data(as_text=True)
+        assert ('href="/intake"' in page) is shown and ('href="/workbench/online"' in page) is shown, staff_no

@@ -142,3 +142,11 @@ def test_whatever_is_sent_the_answer_is_a_value_or_chinese(data):
     else:
         for key in ("share", "fee"):
             assert out.get(key) is None or math.isfinite(out[key])
+
+
+def test_several_messages_read_as_one_sentence():
+    from engine.validation import sentences
+
+    assert sentences(["申请人名称不能为空。", "经营者名称：必填。", "", "联系电话应为 11 位数字"]) == \
+        "申请人名称不能为空；经营者名称：必填；联系电话应为 11 位数字。"
+    assert sentences([]) == ""

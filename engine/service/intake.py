@@ -16,7 +16,7 @@ from ..certificates import CERT_TYPES, check_certificate
 from ..errors import InvalidInput, InvalidState, NotFound
 from ..models import Case, CaseCounter, CaseTask, Item, ProcessDefinition, SeriesCounter, User
 from ..models.cases import APPLICANT_TYPES, CHANNELS
-from ..validation import half_width, unwanted_character
+from ..validation import half_width, sentences, unwanted_character
 from . import authority, common
 from .tasks import complete_task
 
@@ -168,7 +168,7 @@ class Applicant:
         """Refuse the applicant with every problem named by field (the first one in the message)."""
         found = self.problems()
         if found:
-            raise InvalidInput("；".join(found.values()), field=next(iter(found)), errors=found)
+            raise InvalidInput(sentences(found.values()), field=next(iter(found)), errors=found)
 
 
 def next_case_number(session: Session, region_code: str) -> str:
