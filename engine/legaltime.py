@@ -80,6 +80,13 @@ class ExtensionLine:
             return f"延期 {self.days} 天：待 {who} 审批，批准前不改变期限（{self.reason}）"
         return f"延期 {self.days} 天：{who} 未批准（{self.reason}）"
 
+    @property
+    def public_text(self) -> str | None:
+        """As the applicant reads it (结果反馈): an approved extension, without who approved it."""
+        if self.state != "approved":
+            return None
+        return f"延期 {self.days} 天：经批准于 {clock.local_date(self.decided_at)} 延长（{self.reason}）"
+
 
 @dataclass
 class Deadline:
@@ -103,15 +110,19 @@ class Deadline:
     def counted_days(self) -> int:
         return self.days + sum(e.days for e in self.extensions if e.state == "approved")
 
-    def lines(self) -> list[str]:
+    def lines(self, public: bool = False) -> list[str]:
+        """The explanation line by line; ``public``: as the applicant reads it (no staff names, no
+        extension that was asked for and not granted)."""
         label, start_article = BASES.get(self.basis, (self.basis, ""))
         out = [f"起算：{label} {self.start}（{start_article}），当日不计入，自次日起算（{START_EXCLUDED}）。",
                f"期限：{self.days} {UNITS.get(self.unit, self.unit)}（{self.article}）"
                + (f"，不含法定节假日（{self.workdays_basis}）。" if self.unit == "workday" and self.workdays_basis
                   else "。")]
         for line in self.extensions:
-            out.append(line.text + (f"；依据{self.extension_basis}。" if self.extension_basis and line.state == "approved"
-                                    else "。"))
+            text = line.public_text if public else line.text
+            if text is not None:
+                out.append(text + (f"；依据{self.extension_basis}。" if self.extension_basis and line.state == "approved"
+                                   else "。"))
         for line in self.pauses:
             out.append(line.text + "。")
         for day, name, workday in self.crossed:

@@ -171,7 +171,7 @@ ONCE = frozenset({"acceptance_notice", "rejection_decision", "grant_decision", "
                   "denial_decision"})
 
 
-def _effective_kind(session: Session, case: Case, kind: str) -> str:
+def effective_kind(session: Session, case: Case, kind: str) -> str:
     if kind == "grant_decision" and session.get(ItemVersion, case.item_version_id).category == "07":
         return "registration_notice"  # a registration (行政确认) is notified, not a licence decision
     return kind
@@ -242,7 +242,7 @@ def refusal(session: Session, case: Case, kind: str, actor: User,
         return NotFound("文书类型不存在。")
     if not authority.offers(session, case, "document"):
         return InvalidState(f"“{case.subject or case.number}”是内部流程，不出具{KINDS[kind].title}。")
-    kind = _effective_kind(session, case, kind)
+    kind = effective_kind(session, case, kind)
     if not _handles(session, case, kind, actor, _tasks(session, case) if tasks is None else tasks):
         return PermissionDenied(f"只有办理出具{KINDS[kind].title}环节的工作人员可以出具此文书。")
     reason = _certifies(session, case, kind)
@@ -261,7 +261,7 @@ def issue(session: Session, case: Case, kind: str, actor: User, out_dir: Path) -
     error = refusal(session, case, kind, actor)
     if error is not None:
         raise error
-    effective = _effective_kind(session, case, kind)
+    effective = effective_kind(session, case, kind)
     if effective in ONCE:  # one decision, one number: asking again prints the same document
         issued = next((d for d in documents_of(session, case.id) if d.kind == effective), None)
         if issued is not None:
@@ -275,7 +275,7 @@ def produce(session: Session, case: Case, kind: str, actor: User | None, out_dir
     if kind not in KINDS:
         raise InvalidInput(f"文书类型 {kind} 不存在。")
     case = lock_case(session, case.id)  # one writer at a time numbers it and appends to the case's chain
-    kind = _effective_kind(session, case, kind)
+    kind = effective_kind(session, case, kind)
     context = base_context(session, case)
     context.update(_kind_context(session, case, kind, actor, extra))
     number = next_number(session, case, kind)

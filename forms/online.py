@@ -20,29 +20,28 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import BinaryIO
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from engine import clock, listeners
 from engine.errors import Conflict, InvalidInput, InvalidState, NotFound
-from engine.models import Case, CasePause, Item, SeriesCounter
-from engine.service import Applicant, public
-from engine.service.common import open_pause, settings_of, specs_for
-from engine.service.intake import WEB_APPLICANT, current_definition, start_case
+from engine.models import Case, CasePause, Item
+from engine.service import Applicant, authority, public
+from engine.service.common import open_pause, specs_for
+from engine.service.intake import WEB_APPLICANT, current_definition, next_in_series, start_case
 from engine.service.operations import supplied_online
 from engine.validation import half_width, sentences
 
 from . import documents, materials
+from .intake import DUPLICATE_WINDOW
 from .models import CaseDocument, CaseMaterial, CaseMaterialVersion
+from .plugin import documents_dir
 from .registry import Form, get_form, validate_step_data
 
-#: 查询码: 10 characters from 32 that cannot be confused (no 0/O, 1/I/L): 50 bits of chance
+#: 查询码: 10 characters from 31 that cannot be confused (no 0/O, 1/I/L): about 49 bits of chance
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 10
 APPLICATION_NUMBER = re.compile(r"WS\d{6}\d{8}\d{5}")
@@ -52,9 +51,7 @@ NOT_FOUND = "申请编号或查询码不正确，请核对后重新输入（查�
 CASE_NUMBER_GIVEN = ("这是办件编号。打开网上申请请输入以 WS 开头的申请编号和查询码；"
                      "只查询办理进度的，请到“结果反馈”输入办件编号和证件号码。")
 
-# the documents an online applicant receives, by what happened (the window hands paper over instead)
-# (the 补正材料告知书 is produced for every 补正, whatever the channel: forms/plugin.py)
-ON_TRANSITION = {"reject": "rejection_decision"}
+# (the 补正材料告知书 and the 不予受理决定书 are produced for every channel: forms/plugin.py NOTICE_ON)
 DECISIONS = ("grant_decision", "registration_notice", "denial_decision")
 
 
@@ -82,12 +79,7 @@ def normalize_number(value) -> str:
 def next_application_number(session: Session, region_code: str) -> str:
     """申请编号: WS + division code + date + a daily serial, e.g. WS5309302026112800003."""
     today = clock.today()
-    table = SeriesCounter.__table__
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(table).values(series=f"web{today:%m%d}", year=today.year, last=1).on_conflict_do_update(
-        index_elements=[table.c.series, table.c.year], set_={"last": table.c.last + 1})
-    serial = session.execute(stmt.returning(table.c.last)).scalar_one()
-    return f"WS{region_code[:6]}{today:%Y%m%d}{serial:05d}"
+    return f"WS{region_code[:6]}{today:%Y%m%d}{next_in_series(session, f'web{today:%m%d}', today.year):05d}"
 
 
 # --- what the applicant fills in -------------------------------------------------------------------
@@ -170,7 +162,6 @@ def _check(applicant: Applicant, app_form: ApplicationForm, data: dict, files: d
     return clean
 
 
-DUPLICATE_WINDOW = timedelta(minutes=30)
 DUPLICATE = ("同一证件号码在 30 分钟内已在网上申请过此事项。如果只是重复提交，请用已经得到的申请编号和查询码查看；"
              "如确为另一份申请，请勾选“确认这是另一份申请”后重新提交（已选择的文件需要重新选择）。")
 
@@ -240,13 +231,13 @@ def find_for_progress(session: Session, number, cert_number) -> Case:
     message = "没有找到与该编号和证件号码相符的办件，请核对后重新输入。"
     if not number or not cert:
         raise NotFound("请输入办件编号（或申请编号）和申请人证件号码。")
-    if not cert or not (APPLICATION_NUMBER.fullmatch(number) or CASE_NUMBER.fullmatch(number)):
+    if not (APPLICATION_NUMBER.fullmatch(number) or CASE_NUMBER.fullmatch(number)):
         raise NotFound(message)
     column = Case.application_number if number.startswith("WS") else Case.number
     case = session.scalars(select(Case).where(column == number)).first()
     if case is None or not hmac.compare_digest(case.cert_number.upper().encode(), cert.encode()):
         raise NotFound(message)
-    if case.item_id not in {i.id for i in session.scalars(public.public_items_query(session)).unique()}:
+    if authority.is_internal(session, case):
         raise NotFound(message)  # internal flows (督办) are no one's application
     return case
 
@@ -337,10 +328,6 @@ def documents_for_applicant(session: Session, case: Case) -> list[CaseDocument]:
 
 # --- notices produced for the online applicant ------------------------------------------------------
 
-def _documents_dir(session: Session) -> Path:
-    return Path(settings_of(session).instance_dir) / "documents"
-
-
 def notices_for_online_applicant(transition: listeners.Transition) -> None:
     """An online applicant cannot collect paper at the window: what the window would hand over is
     produced in the same transaction and shown with the 查询码."""
@@ -348,23 +335,19 @@ def notices_for_online_applicant(transition: listeners.Transition) -> None:
     if case.channel != "web" or not case.application_number:
         return
     kinds = []
-    if transition.action in ON_TRANSITION:
-        kinds.append(ON_TRANSITION[transition.action])
-    elif transition.action == "complete" and transition.before.get("state") == "received" \
+    if transition.action == "complete" and transition.before.get("state") == "received" \
             and case.state in ("accepted", "finished") and case.case_type != "instant":
         kinds.append("acceptance_notice")
     if transition.action in ("complete", "finish") and case.state == "finished":
-        result = case.result or ""
-        kinds.append("denial_decision" if result.startswith("不予") else
-                     "registration_notice" if "登记" in result else "grant_decision")
+        kinds.append("denial_decision" if (case.result or "").startswith("不予") else "grant_decision")
     issued = {d.kind for d in documents.documents_of(transition.session, case.id)}
-    for kind in kinds:
+    for kind in (documents.effective_kind(transition.session, case, k) for k in kinds):
         if kind in documents.ONCE and kind in issued:
             continue
         if kind in DECISIONS and not documents.producing_steps(transition.session, case, kind):
             continue  # the flow chart names no such decision
         try:
-            documents.produce(transition.session, case, kind, transition.actor, _documents_dir(transition.session))
+            documents.produce(transition.session, case, kind, transition.actor, documents_dir(transition.session))
         except InvalidState:
             if kind not in DECISIONS:
                 raise  # what the applicant is owed must not be silently missing

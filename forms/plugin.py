@@ -49,6 +49,7 @@ def materials_complete_before_acceptance(transition: listeners.Transition) -> No
 
 # the written notice the law requires when the case's clock changes this way
 NOTICE_ON = {"correction": "correction_notice",  # 行政许可法 art. 32(四): told once, in writing, all that is missing
+             "reject": "rejection_decision",  # art. 32(一)(二), 38: a refusal is decided in writing, with reasons
              "extend": "extension_notice",  # 行政许可法 art. 42: the applicant is told the reason
              "suspend": "special_procedure_notice",  # art. 45: told in writing how long it takes
              "lapse": "lapse_notice"}  # 政府信息公开条例 art. 30: 视为放弃申请

@@ -117,7 +117,7 @@ def compute_figures(session: Session, day: date) -> HallFigures:
     # finished cases by (department, item, finishing day, starting day): the working days of a group
     # are counted once, and today's share is the groups finished on ``day``
     done_on = local_day(Case.finished_at)
-    started_on = local_day(func.coalesce(Case.accepted_at, Case.received_at))
+    started_on = local_day(Case.accepted_at)  # a finished case always has it (engine: finish_if_done), as in reports
     in_time = case((Case.deadline.is_(None) | (done_on <= Case.deadline), 1), else_=0)
     finished = session.execute(
         select(Case.department_id, Case.item_id, done_on, started_on, func.count(), func.sum(in_time),

@@ -197,8 +197,10 @@ def test_refusal_denial_and_delivery_documents(run, database, frozen_clock, comp
     from engine.service import reject
 
     refused = run(receive, FOOD, company, As("sc001"), received={1})
-    run(reject, refused.id, As("sc001"), "申请事项不属于本机关职权范围")
-    decision = run(documents.produce, get_case(database, refused.id), "rejection_decision", As("sc001"), tmp_path)
+    run(reject, refused.id, As("sc001"), "申请事项不属于本机关职权范围")  # the decision is produced with the refusal
+    with database.transaction(write=False) as s:
+        [decision] = documents.documents_of(s, refused.id)
+    assert decision.kind == "rejection_decision"
     text = "\n".join(p.text for p in Document(decision.stored_path).paragraphs)
     assert "不予受理决定书" in text and "申请事项不属于本机关职权范围" in text and "行政复议" in text
 

@@ -222,3 +222,19 @@ def test_a_step_of_no_days_begun_on_a_rest_day_is_due_on_the_next_working_day(da
     assert legaltime.task_due(calendar, step, [])[0].isoformat() == "2026-11-30"
     step = CaseTask(created_at=sunday + timedelta(days=1), time_limit=0, limit_unit="workday")
     assert legaltime.task_due(calendar, step, [])[0].isoformat() == "2026-11-30"  # a working day: that day
+
+
+def test_the_public_explanation_of_a_deadline_names_no_staff():
+    """结果反馈 explains the deadline without naming who approved an extension, and leaves out one
+    still waiting for approval."""
+    from datetime import date
+
+    from engine.legaltime import Deadline, ExtensionLine
+
+    approved = ExtensionLine(10, "需要组织专家评审", "杨帆", "approved", datetime(2026, 11, 20, 9, tzinfo=clock.LOCAL_TZ), False)
+    waiting = ExtensionLine(5, "再延", "杨帆", "requested", None, False)
+    deadline = Deadline(date(2026, 12, 31), date(2026, 11, 2), "acceptance", 20, "workday", "第四十二条",
+                        extensions=[approved, waiting])
+    inside, outside = "\n".join(deadline.lines()), "\n".join(deadline.lines(public=True))
+    assert "杨帆" in inside and "待" in inside
+    assert "杨帆" not in outside and "再延" not in outside and "延期 10 天：经批准于 2026-11-20 延长（需要组织专家评审）" in outside

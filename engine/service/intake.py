@@ -182,15 +182,20 @@ def next_case_number(session: Session, region_code: str) -> str:
     return f"{region_code[:6]}{today:%Y%m%d}{serial:05d}"
 
 
+def next_in_series(session: Session, series: str, year: int) -> int:
+    """The next serial of a numbered series (one row per series and year, incremented in the
+    caller's transaction: concurrent writers get distinct serials)."""
+    table = SeriesCounter.__table__
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(table).values(series=series, year=year, last=1).on_conflict_do_update(
+        index_elements=[table.c.series, table.c.year], set_={"last": table.c.last + 1})
+    return session.execute(stmt.returning(table.c.last)).scalar_one()
+
+
 def next_internal_number(session: Session, region_code: str) -> str:
     """内部编号 of an internal flow (督办, 法制审核): its own yearly series, e.g. NB5309302026000012."""
     year = clock.today().year
-    table = SeriesCounter.__table__
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(table).values(series="internal", year=year, last=1).on_conflict_do_update(
-        index_elements=[table.c.series, table.c.year], set_={"last": table.c.last + 1})
-    serial = session.execute(stmt.returning(table.c.last)).scalar_one()
-    return f"NB{region_code[:6]}{year}{serial:06d}"
+    return f"NB{region_code[:6]}{year}{next_in_series(session, 'internal', year):06d}"
 
 
 def current_definition(session: Session, item: Item) -> ProcessDefinition:

@@ -70,11 +70,11 @@ def department_tree(session: Session) -> list[tuple[Department, list[Department]
     return list(tree.values())
 
 
-def directory_tree(session: Session) -> list[tuple[Department, list[str]]]:
+def directory_tree(session: Session, items: list[Item] | None = None) -> list[tuple[Department, list[str]]]:
     """The directory's tree: departments with public items, each with the sections (办理科室) that
     handle them, in the departments' order."""
     sections: dict[int, list[str]] = {}
-    for item in session.scalars(public_items_query(session)).unique():
+    for item in items if items is not None else session.scalars(public_items_query(session)).unique():
         names = sections.setdefault(item.department_id, [])
         section = item.current_version.section
         if section and section not in names:

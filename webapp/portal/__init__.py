@@ -12,7 +12,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from engine import masking
-from engine.models import Department, Item, ItemVersion, ProcessDefinition
+from engine.models import Department, Item, ProcessDefinition
 from engine.models.cases import CASE_STATES, CHANNELS
 from engine.models.items import AUDIENCES, CASE_TYPES, ITEM_CATEGORIES, LIMIT_UNITS, THEMES
 from engine.publicflow import diagram_svg, public_steps
@@ -68,15 +68,11 @@ def _region_name() -> str:
 
 
 @bp.app_context_processor
-def _public_page():
-    return {"public_page": is_public_page()}
-
-
-@bp.app_context_processor
 def _portal_globals():
+    """What every page of the column's layout reads (error.html chooses its layout by public_page)."""
     if not is_public_page():
-        return {}
-    return {"region_name": _region_name(), "elder": request.cookies.get(ELDER_COOKIE) == "1",
+        return {"public_page": False}
+    return {"public_page": True, "region_name": _region_name(), "elder": request.cookies.get(ELDER_COOKIE) == "1",
             "CATEGORIES": ITEM_CATEGORIES, "AUDIENCES": AUDIENCES, "CASE_TYPES": CASE_TYPES,
             "LIMIT_UNITS": LIMIT_UNITS, "CASE_STATES": CASE_STATES, "CHANNELS": CHANNELS, "CLOCK_STARTS": CLOCK_STARTS,
             "EX_OFFICIO": EX_OFFICIO}
@@ -107,16 +103,20 @@ def elder_mode():
     return response
 
 
+def _public_items(session) -> list[Item]:
+    return list(session.scalars(public.public_items_query(session)).unique())
+
+
 @bp.get("/")
 def index():
     session = db_session()
-    items = list(session.scalars(public.public_items_query(session)).unique())
+    items = _public_items(session)
     by_category: dict[str, int] = {}
     for item in items:
         by_category[item.current_version.category] = by_category.get(item.current_version.category, 0) + 1
     themes = {aud: [(t, sum(1 for i in items if aud in i.current_version.audiences and t in i.current_version.themes))
                     for t in THEMES[aud]] for aud in AUDIENCES}
-    return render_template("portal/index.html", tree=public.directory_tree(session), total=len(items),
+    return render_template("portal/index.html", tree=public.directory_tree(session, items), total=len(items),
                            by_category=by_category, themes=themes)
 
 
@@ -141,10 +141,13 @@ def _filters() -> dict:
 
 @bp.get("/items")
 def items():
-    """事项目录: by department (the tree), audience and life event, or category; paged."""
+    """事项目录: by department (the tree) and its sections, audience and life event, or category;
+    paged. A county publishes hundreds of items: read once, filtered here (JSON lists alike on
+    SQLite and PostgreSQL)."""
     session = db_session()
     chosen = _filters()
-    stmt = public.public_items_query(session)
+    everything = _public_items(session)
+    found = everything
     department = None
     if "department" in chosen:
         department = session.scalars(select(Department).where(Department.code == chosen["department"])).first()
@@ -152,28 +155,26 @@ def items():
             chosen.pop("department")
             chosen.pop("section", None)
         else:
-            ids = [department.id, *session.scalars(select(Department.id).where(Department.parent_id == department.id))]
-            stmt = stmt.where(Item.department_id.in_(ids))
-    if "category" in chosen:
-        stmt = stmt.where(ItemVersion.category == chosen["category"])
-    found = list(session.scalars(stmt).unique())
-    if "audience" in chosen:  # JSON lists: filtered here, the same on SQLite and PostgreSQL
-        found = [i for i in found if chosen["audience"] in (i.current_version.audiences or [])]
-    if "theme" in chosen:
-        found = [i for i in found if chosen["theme"] in (i.current_version.themes or [])]
-    if "section" in chosen:
-        found = [i for i in found if i.current_version.section == chosen["section"]]
+            ids = {department.id, *session.scalars(select(Department.id).where(Department.parent_id == department.id))}
+            found = [i for i in found if i.department_id in ids]
+    wanted = {"category": lambda v: v.category == chosen["category"],
+              "audience": lambda v: chosen["audience"] in (v.audiences or []),
+              "theme": lambda v: chosen["theme"] in (v.themes or []),
+              "section": lambda v: v.section == chosen["section"]}
+    for key, test in wanted.items():
+        if key in chosen:
+            found = [i for i in found if test(i.current_version)]
     page = _page_number()
     pages = max((len(found) + PER_PAGE - 1) // PER_PAGE, 1)
     page = min(page, pages)
     themes = []
     if "audience" in chosen:  # the life events of this audience that have items
         audience = chosen["audience"]
-        listed = [i.current_version for i in session.scalars(public.public_items_query(session)).unique()]
-        themes = [t for t in THEMES[audience] if any(audience in v.audiences and t in v.themes for v in listed)]
+        themes = [t for t in THEMES[audience] if any(audience in i.current_version.audiences
+                                                    and t in i.current_version.themes for i in everything)]
     return render_template("portal/items.html", themes=themes, items=found[(page - 1) * PER_PAGE: page * PER_PAGE],
                            total=len(found), page=page, pages=pages, chosen=chosen, department=department,
-                           tree=public.directory_tree(session), THEMES=THEMES)
+                           tree=public.directory_tree(session, everything), THEMES=THEMES)
 
 
 def item_or_404(code: str) -> Item:

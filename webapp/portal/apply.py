@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from pathlib import Path
 
 from flask import current_app, g, redirect, render_template, request, url_for
 from flask import session as cookie
@@ -15,6 +14,7 @@ from engine.service import Applicant
 from forms import materials, online
 
 from ..db import db_session
+from ..instance import upload_dir
 from ..workbench.formdata import parse
 from . import bp, item_or_404
 
@@ -23,10 +23,6 @@ APPLICANT_INPUTS = {"name": "ap_name", "type": "ap_type", "cert_type": "ap_cert_
                     "agent_name": "ap_agent_name", "agent_cert_number": "ap_agent_cert_number"}
 GRANTS = "applications"  # the applications this browser opened with their 查询码 (case ids)
 MAX_GRANTS = 10
-
-
-def upload_dir() -> Path:
-    return Path(current_app.extensions["sunhall_settings"].instance_dir) / "uploads"
 
 
 def grant(case_id: int) -> None:
@@ -70,7 +66,6 @@ def item_apply(code: str):
                    max_total_mb=current_app.config["MAX_CONTENT_LENGTH"] // 1024 // 1024)
     if request.method == "GET":
         token = secrets.token_urlsafe(16)
-        cookie.setdefault("apply_tokens", {})
         return render_template("portal/apply.html", values={}, field_errors={}, errors=[], token=token, **context)
     f = request.form
     token = f.get("apply_token", "")

@@ -23,16 +23,10 @@ FORM_CODE_MAX = 50  # engine.catalogue_fields._ServiceForm.code
 _UNSAFE_IN_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
 
 
-def _public_item(code: str):
-    if len(code) > 40 or control_character(code):  # never reaches the database: NUL breaks PostgreSQL
-        abort(404)
-    return item_or_404(code)
-
-
 @bp.get("/items/<code>/forms")
 def item_forms(code: str):
     """表格下载: every form the item asks to fill, with its downloads."""
-    item = _public_item(code)
+    item = item_or_404(code)
     forms = [f for f in item.current_version.service_forms or [] if isinstance(f, dict)]
     return render_template("portal/item_forms.html", item=item, v=item.current_version, tab="forms", forms=forms,
                            formats=FORMATS)
@@ -41,11 +35,9 @@ def item_forms(code: str):
 @bp.get("/items/<code>/forms/<form_code>.<fmt>")
 def item_form_file(code: str, form_code: str, fmt: str):
     """One 服务表格 as a file: ``<表格编号>.docx`` or ``<表格编号>.pdf``."""
-    if fmt not in FORMATS and "." in fmt:  # a 表格编号 with a dot (GT.01.pdf), however the URL was split
-        form_code, fmt = f"{form_code}.{fmt}".rsplit(".", 1)
     if fmt not in FORMATS or len(form_code) > FORM_CODE_MAX or control_character(form_code):
         abort(404)
-    item = _public_item(code)
+    item = item_or_404(code)
     content_type, render = FORMATS[fmt]
     try:
         data = render(db_session(), item, form_code)

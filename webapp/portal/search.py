@@ -10,7 +10,7 @@ from engine.models.items import ITEM_CATEGORIES
 from engine.service import public
 
 from ..db import db_session
-from . import bp
+from . import _page_number, bp
 
 PER_PAGE = 10
 
@@ -32,8 +32,7 @@ def search():
     departments = _departments(session)
     department = next((d for d in departments if d[0] == args.get("department")), None)
     category = args.get("category") if args.get("category") in ITEM_CATEGORIES else None
-    raw_page = args.get("page", "1")
-    page = int(raw_page) if raw_page.isascii() and raw_page.isdigit() and len(raw_page) <= 6 else 1
+    page = _page_number()
     results = index.query(session, q, department_id=department[2] if department else None, category=category,
                           page=page, per_page=PER_PAGE)
     chosen = {k: v for k, v in (("department", department and department[0]), ("category", category)) if v}

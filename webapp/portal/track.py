@@ -4,13 +4,12 @@ number; the applicant's own page with the 查询码 (documents, 补正 online)."
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import quote
 
 from flask import abort, flash, g, redirect, render_template, request, send_file, url_for
 from flask import session as cookie
 from sqlalchemy import select
 
-from engine import clock, legaltime
+from engine import legaltime
 from engine.calendar import load_calendar
 from engine.errors import SunhallError
 from engine.models import Case, CaseTask
@@ -18,25 +17,12 @@ from forms import materials, online
 from forms.models import CaseDocument
 
 from ..db import db_session
+from ..instance import upload_dir
 from . import bp, item_or_404
-from .apply import GRANTS, grant, granted, upload_dir
+from .apply import GRANTS, grant, granted
+from .downloads import attachment
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-
-def public_deadline_lines(deadline) -> list[str]:
-    """The deadline explained as the applicant may read it: who approved an extension stays inside."""
-    if deadline is None:
-        return []
-    lines = []
-    for line in deadline.lines():
-        if line.startswith("延期 "):
-            continue
-        lines.append(line)
-    for e in deadline.extensions:
-        if e.state == "approved":
-            lines.insert(2, f"延期 {e.days} 天：经批准于 {clock.local_date(e.decided_at)} 延长（{e.reason}）。")
-    return lines
 
 
 def progress_of(session, case: Case) -> dict:
@@ -47,7 +33,7 @@ def progress_of(session, case: Case) -> dict:
     calendar = load_calendar(session)
     deadline = legaltime.explain(session, calendar, case) if case.clock_start else None
     pause = online.open_correction(session, case)
-    return dict(case=case, steps=ready, deadline=deadline, deadline_lines=public_deadline_lines(deadline),
+    return dict(case=case, steps=ready, deadline=deadline, deadline_lines=deadline.lines(public=True) if deadline else [],
                 correction=pause, item_name=case.item_version.name)
 
 
@@ -149,7 +135,7 @@ def application_document(number: str, document_id: int):
     name = f"{doc.title}（{doc.number}）.docx"
     response = send_file(path, mimetype=DOCX, as_attachment=True, download_name=name)
     # the Chinese name for every current browser; a plain one (not Werkzeug's stripped "(2026).docx") for the rest
-    response.headers["Content-Disposition"] = f'attachment; filename="{doc.kind}-{doc.id}.docx"; filename*=UTF-8\'\'{quote(name)}'
+    response.headers["Content-Disposition"] = attachment(name, f"{doc.kind}-{doc.id}.docx")
     return response
 
 

@@ -3,12 +3,9 @@ action the step allows, each asking for its reason where the law or domain.md sa
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from docx import Document
 from flask import (
     abort,
-    current_app,
     flash,
     g,
     jsonify,
@@ -49,6 +46,7 @@ from forms.service import field_history, step_form, submit_step
 from rules import replay
 
 from ..db import db_session
+from ..instance import document_dir
 from . import bp
 from .common import form_int, me, visible_case
 from .formdata import parse
@@ -259,8 +257,9 @@ def deadline_json(case_id: int):
 @login_required
 def reject_case(case_id: int):
     def go(session, case):
-        reject(session, case.id, me(), request.form.get("reason", ""), _version())
-        documents.produce(session, case, "rejection_decision", me(), _doc_dir())
+        reject(session, case.id, me(), request.form.get("reason", ""), _version())  # the decision comes with it
+        if case.channel == "web":
+            return "已作出不予受理决定，决定书已送达申请人的网上申请页面。"
     return _act(case_id, go, "已作出不予受理决定，决定书已生成，请打印送达。")
 
 
@@ -277,7 +276,7 @@ def make_document(case_id: int, kind: str):
     holder = {}
 
     def go(session, case):
-        holder["doc"] = documents.issue(session, case, kind, me(), _doc_dir())
+        holder["doc"] = documents.issue(session, case, kind, me(), document_dir())
     response = _act(case_id, go, "文书已生成。")
     if "doc" in holder and not getattr(g, "db_rollback", False):
         return redirect(url_for("workbench.print_document", doc_id=holder["doc"].id))
@@ -332,5 +331,3 @@ def diagram(case_id: int):
     return jsonify(xml=definition.bpmn_xml, done=done, current=current, flows=[])
 
 
-def _doc_dir() -> Path:
-    return Path(current_app.extensions["sunhall_settings"].instance_dir) / "documents"

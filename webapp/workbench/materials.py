@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import abort, current_app, flash, g, redirect, request, send_file, url_for
+from flask import abort, flash, g, redirect, request, send_file, url_for
 from flask_login import login_required
 from sqlalchemy import select
 
@@ -16,15 +16,12 @@ from forms import materials
 from forms.models import CaseMaterial
 
 from ..db import db_session
+from ..instance import upload_dir
 from . import bp
 from .cases import _page
 from .common import me, visible_case
 
 SLACK = 64 * 1024  # the multipart envelope around the file
-
-
-def _upload_dir() -> Path:
-    return Path(current_app.extensions["sunhall_settings"].instance_dir) / "uploads"
 
 
 def _handler_of(session, case) -> bool:
@@ -51,7 +48,7 @@ def upload_material(case_id: int, material_id: int):
         if upload is None or not upload.filename:
             raise InvalidInput("请选择要上传的文件。", field="file")
         replacing = row.stored_path is not None
-        row = materials.attach(session, material_id, upload.filename, upload.stream, me(), _upload_dir())
+        row = materials.attach(session, material_id, upload.filename, upload.stream, me(), upload_dir())
     except SunhallError as exc:
         g.db_rollback = True
         session.rollback()
@@ -76,7 +73,7 @@ def material_file(case_id: int, material_id: int, version: int):
     except NotFound:
         abort(404)
     path = Path(file.stored_path).resolve()
-    if not path.is_relative_to(_upload_dir().resolve()) or not path.is_file():
+    if not path.is_relative_to(upload_dir().resolve()) or not path.is_file():
         abort(404)
     inline = materials.is_inline(file.mime)
     response = send_file(path, mimetype=file.mime, as_attachment=not inline, download_name=file.file_name,

@@ -27,16 +27,19 @@ def online_queue(session, user) -> list[dict]:
             return []
         stmt = stmt.where(CaseTask.post_code == "window",
                           CaseTask.department_id.in_([d for code, d in posts if code == "window"]))
+    pairs = list(session.execute(stmt))
+    ids = list({case.id for case, _ in pairs})
+    pauses = list(session.scalars(select(CasePause).where(CasePause.case_id.in_(ids)))) if ids else []
+    waiting = {p.case_id: p for p in pauses if p.ended_at is None}
+    supplied = {p.case_id for p in pauses if p.kind == "correction" and p.ended_at is not None}
     rows, seen = [], set()
-    for case, task in session.execute(stmt):
+    for case, task in pairs:  # one row per application (a case has one 预审 step at a time)
         if case.id in seen:
             continue
         seen.add(case.id)
-        pause = session.scalars(select(CasePause).where(CasePause.case_id == case.id, CasePause.ended_at.is_(None))).first()
-        supplied = session.scalars(select(CasePause).where(CasePause.case_id == case.id, CasePause.kind == "correction",
-                                                           CasePause.ended_at.is_not(None))).first()
+        pause = waiting.get(case.id)
         state = "待申请人补正" if pause is not None and pause.kind == "correction" else \
-            ("已补正，待预审" if supplied is not None else "待预审")
+            ("已补正，待预审" if case.id in supplied else "待预审")
         rows.append({"case": case, "task": task, "state": state, "waiting": pause is not None})
     return rows
 
