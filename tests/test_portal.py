@@ -346,3 +346,21 @@ def test_only_window_posts_see_intake_and_the_online_queue_in_the_menu(app):
         login(client, staff_no)
         page = client.get("/workbench").get_data(as_text=True)
         assert ('href="/intake"' in page) is shown and ('href="/workbench/online"' in page) is shown, staff_no
+
+
+def test_refusing_an_online_application_at_the_window_gives_one_decision(app, database, run, company, tmp_path):
+    """The window's 不予受理 and the notice the applicant is owed are one document, not two."""
+    from forms import online
+
+    form = {"business_name": company.name, "credit_code": company.cert_number, "legal_rep": "李四",
+            "legal_rep_id": "11010519491231002X", "phone": "13912345678", "address": "阳光县城关镇",
+            "business_area": 50, "categories": ["预包装食品销售"]}
+    case, _ = run(lambda s: online.submit(s, FOOD, company, form, {}, tmp_path))
+    clerk = app.test_client()
+    login(clerk, "sc001")
+    page = clerk.get(f"/cases/{case.id}").get_data(as_text=True)
+    answer = clerk.post(f"/cases/{case.id}/reject", data={"csrf_token": _csrf(page), "reason": "经营场所不符合要求"})
+    assert answer.status_code == 302
+    assert "决定书已送达申请人的网上申请页面" in clerk.get(f"/cases/{case.id}").get_data(as_text=True)
+    with database.transaction(write=False) as s:
+        assert [d.kind for d in online.documents_for_applicant(s, s.get(Case, case.id))] == ["rejection_decision"]
