@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from . import notify
 from .config import Settings
 from .errors import StaleCase
 
@@ -92,10 +93,12 @@ class Database:
         """
         factory = self.WriteSession if write else self.Session
         session: Session = factory()
+        committed = False
         try:
             yield session
             if write:
                 session.commit()
+                committed = True
             # a read transaction ends with close(), which keeps loaded objects usable (rollback would expire them)
         except StaleDataError as exc:
             session.rollback()
@@ -105,6 +108,7 @@ class Database:
             raise
         finally:
             session.close()
+            notify.after_close(session, committed)
 
     def dispose(self) -> None:
         self._stop.set()

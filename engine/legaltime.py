@@ -229,10 +229,11 @@ def start_clock(case: Case, day: date, basis: str) -> None:
 
 
 def task_due(calendar: WorkCalendar, task: CaseTask, pauses: list[CasePause]) -> tuple[date, bool]:
-    """A step's due date: its time limit from the day it began, moved on by the clock-stopping
-    pauses that ended while it was open (a 0-working-day step begun on a rest day is due on the next
-    working day); and whether that is provisional."""
-    begin = clock.local_date(task.created_at)
+    """A step's due date: its time limit from the day it began (or from the day its period began,
+    when a layer set one: a question's turn in a department counts from its arrival, whatever step
+    it is at), moved on by the clock-stopping pauses that ended while it was open (a 0-working-day
+    step begun on a rest day is due on the next working day); and whether that is provisional."""
+    begin = task.period_start or clock.local_date(task.created_at)
     lines = [p for p in counted_pauses(calendar, pauses, begin, task.limit_unit)
              if p.end is not None and p.start >= begin]
     days = task.time_limit + sum(p.days for p in lines)

@@ -73,7 +73,7 @@ ACTIONS = {
     "reject": "不予受理", "withdraw": "撤回", "extend": "延期", "timer": "定时提醒", "document": "出具文书",
     "material_upload": "上传材料", "material_replace": "更换材料（新版本）",
     "extension_requested": "申请延期", "extension_refused": "不批准延期", "lapse": "视为放弃申请",
-    "recompute_deadlines": "重新计算期限",
+    "recompute_deadlines": "重新计算期限", "retime": "调整期限", "qa_explained": "逾期说明",
 }
 
 

@@ -15,10 +15,8 @@ produced when the transition happens, so the applicant can download it at once."
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import re
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -26,14 +24,15 @@ from typing import BinaryIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import clock, listeners
+from engine import clock, listeners, querycode
 from engine.errors import Conflict, InvalidInput, InvalidState, NotFound
 from engine.models import Case, CasePause, Item
+from engine.querycode import CODE_LENGTH, normalize_number
 from engine.service import Applicant, authority, public
 from engine.service.common import open_pause, specs_for
 from engine.service.intake import WEB_APPLICANT, current_definition, next_in_series, start_case
 from engine.service.operations import supplied_online
-from engine.validation import half_width, sentences
+from engine.validation import sentences
 
 from . import documents, materials
 from .intake import DUPLICATE_WINDOW
@@ -41,9 +40,6 @@ from .models import CaseDocument, CaseMaterial, CaseMaterialVersion
 from .plugin import documents_dir
 from .registry import Form, get_form, validate_step_data
 
-#: 查询码: 10 characters from 31 that cannot be confused (no 0/O, 1/I/L): about 49 bits of chance
-CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-CODE_LENGTH = 10
 APPLICATION_NUMBER = re.compile(r"WS\d{6}\d{8}\d{5}")
 CASE_NUMBER = re.compile(r"\d{6}\d{8}\d{5}")
 MAX_FILES = 20  # files of one submission
@@ -53,27 +49,6 @@ CASE_NUMBER_GIVEN = ("这是办件编号。打开网上申请请输入以 WS 开
 
 # (the 补正材料告知书 and the 不予受理决定书 are produced for every channel: forms/plugin.py NOTICE_ON)
 DECISIONS = ("grant_decision", "registration_notice", "denial_decision")
-
-
-def new_query_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-
-
-def normalize_code(value) -> str:
-    """As typed: full-width characters, spaces, dashes and lower case are forgiven."""
-    if not isinstance(value, str):
-        return ""
-    return re.sub(r"[\s\-]", "", half_width(value)).upper()[:40]
-
-
-def code_digest(code: str) -> str:
-    return hashlib.sha256(normalize_code(code).encode("ascii", "ignore")).hexdigest()
-
-
-def normalize_number(value) -> str:
-    if not isinstance(value, str):
-        return ""
-    return re.sub(r"\s", "", half_width(value)).upper()[:40]
 
 
 def next_application_number(session: Session, region_code: str) -> str:
@@ -190,9 +165,9 @@ def submit(session: Session, item_code: str, applicant: Applicant, data: dict,
     if not confirmed:
         _require_not_duplicate(session, item, applicant)
     case = start_case(session, item.code, applicant, WEB_APPLICANT, channel="web", data=data)
-    code = new_query_code()
+    code = querycode.new_code()
     case.application_number = next_application_number(session, item.department.region.code)
-    case.query_code_hash = code_digest(code)
+    case.query_code_hash = querycode.digest(code)
     rows = dict(enumerate(sorted(materials.init_materials(session, case), key=lambda row: row.position)))
     problems = {}
     for position, (name, stream) in sorted(files.items()):
@@ -210,7 +185,7 @@ def submit(session: Session, item_code: str, applicant: Applicant, data: dict,
 
 def find_by_code(session: Session, application_number, query_code) -> Case:
     """The application these two open; one message for every failure (no number is confirmed)."""
-    number, code = normalize_number(application_number), normalize_code(query_code)
+    number, code = normalize_number(application_number), querycode.normalize(query_code)
     if not number or not code:
         raise NotFound("请输入申请编号和查询码。")
     if CASE_NUMBER.fullmatch(number):
@@ -219,7 +194,7 @@ def find_by_code(session: Session, application_number, query_code) -> Case:
     if APPLICATION_NUMBER.fullmatch(number) and len(code) == CODE_LENGTH:
         case = session.scalars(select(Case).where(Case.application_number == number)).first()
     expected = case.query_code_hash if case is not None and case.query_code_hash else "0" * 64
-    if not hmac.compare_digest(expected, code_digest(code)) or case is None:
+    if not hmac.compare_digest(expected, querycode.digest(code)) or case is None:
         raise NotFound(NOT_FOUND)
     return case
 

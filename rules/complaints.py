@@ -1,21 +1,35 @@
-"""Complaints (投诉): by phone, at the window or online, about a case or a department; accepted
-or not within 5 working days, handled within 15 (30 with approval); the complainant gets the answer."""
+"""Complaints (投诉): by phone, at the window or online, about a case, a department or the answer to
+a question; accepted or not within 5 working days, handled within 15 (30 with approval); the
+complainant gets the answer (云南省政务信息查询在线解答管理办法 art. 7–8).
+
+Online, a complainant names what the complaint is about with proof of standing: a question's
+咨询编号 and 查询码 (art. 8), a case's 办件编号 and the applicant's certificate number, or just a
+department. Every complaint gets a 投诉编号 and a 查询码 of its own to follow the answer with; one
+about a question also shows on the question's page to whoever opens it with its 查询码."""
 
 from __future__ import annotations
+
+import re
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine import clock
+from engine import clock, notify, querycode
 from engine.calendar import load_calendar, provisional_text
 from engine.errors import InvalidInput, InvalidState, NotFound
-from engine.models import Case, Department, User
+from engine.models import Case, Department, Question, User
+from engine.qa import service as qa
 from engine.service.deadlines import Move
+from engine.service.intake import check_text
+from engine.validation import parse_id, sentences
 
 from .models import Complaint
 from .service import require_supervisor
 
 CHANNELS = {"phone": "电话", "window": "窗口", "online": "网上"}
+NUMBER = re.compile(r"TS\d{8}\d{4,}")
+NOT_FOUND = "投诉编号或查询码不正确，请核对后重新输入（查询码不区分大小写）。"
 STATES = {"received": "待受理", "accepted": "处理中", "not_accepted": "不予受理", "answered": "已答复"}
 
 
@@ -97,6 +111,7 @@ def refuse(session: Session, complaint_id: int, actor: User, reason: str) -> Com
         raise InvalidInput("不予受理必须说明理由，理由将告知投诉人。", field="reason")
     c.state, c.decided_at, c.handled_by_id, c.not_accepted_reason = "not_accepted", clock.now(), actor.id, reason.strip()
     c.answer, c.answered_at = f"您的投诉不予受理，理由：{reason.strip()}", clock.now()
+    _tell(session, c)
     return c
 
 
@@ -118,4 +133,96 @@ def answer(session: Session, complaint_id: int, actor: User, text: str) -> Compl
     if not (text or "").strip():
         raise InvalidInput("答复内容不能为空。", field="answer")
     c.state, c.answer, c.answered_at = "answered", text.strip(), clock.now()
+    _tell(session, c)
     return c
+
+
+def _tell(session: Session, c: Complaint) -> None:
+    """The complainant is told the answer is ready (a message queued for the contact left)."""
+    contact = (c.contact or "").strip()
+    is_email = "@" in contact
+    notify.queue(session, phone=None if is_email else contact, email=contact if is_email else None,
+                 subject=f"您的投诉（{c.number}）已答复",
+                 body=f"{c.complainant}：您好！您的投诉已{STATES[c.state]}。请在政务服务专栏输入投诉编号 {c.number} "
+                      "和查询码查看。", ref=f"complaint:{c.number}")
+
+
+# --- online (政务服务专栏) ---------------------------------------------------------------------------
+
+@dataclass
+class Filing:
+    """What a complainant writes online."""
+
+    complainant: str
+    contact: str
+    content: str
+    question_number: str | None = None
+    question_code: str | None = None
+    case_number: str | None = None
+    cert_number: str | None = None
+    department_id: int | str | None = None
+
+
+def _next_number(session: Session) -> str:
+    count = session.scalar(select(func.count()).select_from(Complaint)) + 1
+    return f"TS{clock.today():%Y%m%d}{count:04d}"
+
+
+def file_online(session: Session, filing: Filing) -> tuple[Complaint, str]:
+    """投诉 from the public: about a question (its 咨询编号 and 查询码), a case (办件编号 and the
+    applicant's certificate number) or a department. Returns the complaint and its 查询码."""
+    found: dict[str, str] = {}
+    values = {}
+    for name, label, length in (("complainant", "投诉人", 100), ("contact", "联系方式", 60), ("content", "投诉内容", 2000)):
+        try:
+            values[name] = check_text(getattr(filing, name), label, name, length, required=True, multiline=name == "content")
+        except InvalidInput as exc:
+            found[name] = exc.message
+    question = case = None
+    department_id = None
+    if filing.question_number or filing.question_code:
+        try:
+            question = qa.find_by_code(session, filing.question_number, filing.question_code)
+            department_id = question.department_id
+        except NotFound as exc:
+            found["question_number"] = exc.message
+    elif filing.case_number or filing.cert_number:
+        from forms.online import find_for_progress  # noqa: PLC0415 - the one check of 办件编号 and 证件号码
+
+        try:
+            case = find_for_progress(session, filing.case_number, filing.cert_number)
+            department_id = case.department_id
+        except NotFound as exc:
+            found["case_number"] = exc.message
+    else:
+        dept = parse_id(filing.department_id)
+        if dept is None or session.get(Department, dept) is None:
+            found["department_id"] = "请填写咨询编号和查询码、办件编号和证件号码，或者选择被投诉单位。"
+        else:
+            department_id = dept
+    if found:
+        raise InvalidInput(sentences(found.values()), field=next(iter(found)), errors=found)
+    code = querycode.new_code()
+    complaint = Complaint(number=_next_number(session), channel="online", complainant=values["complainant"],
+                          contact=values["contact"], case_id=case.id if case else None, department_id=department_id,
+                          question_id=question.id if question else None, content=values["content"], state="received",
+                          received_at=clock.now(), query_code_hash=querycode.digest(code))
+    set_dues(complaint, load_calendar(session))
+    session.add(complaint)
+    session.flush()
+    return complaint, code
+
+
+def find_by_code(session: Session, number, code) -> Complaint:
+    number, code = querycode.normalize_number(number), querycode.normalize(code)
+    if not number or not code:
+        raise NotFound("请输入投诉编号和查询码。")
+    complaint = session.scalars(select(Complaint).where(Complaint.number == number)).first() \
+        if NUMBER.fullmatch(number) else None
+    if complaint is None or not querycode.matches(complaint.query_code_hash, code):
+        raise NotFound(NOT_FOUND)
+    return complaint
+
+
+def about_question(session: Session, question: Question) -> list[Complaint]:
+    return list(session.scalars(select(Complaint).where(Complaint.question_id == question.id).order_by(Complaint.id)))

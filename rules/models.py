@@ -109,3 +109,5 @@ class Complaint(Base):
     answer: Mapped[str | None] = mapped_column(Text)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    query_code_hash: Mapped[str | None] = mapped_column(String(64))  # the complainant follows the answer with it
+    question_id: Mapped[int | None] = mapped_column(ForeignKey("question.id", ondelete="SET NULL"), index=True)

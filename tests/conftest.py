@@ -17,6 +17,9 @@ from engine.db import Database
 from engine.models import (
     Base,
     Case,
+    Notification,
+    Question,
+    QuestionTurn,
     CaseCounter,
     CaseEvent,
     CasePause,
@@ -81,7 +84,9 @@ def clean_cases(db) -> None:
 
     runtime.live_workflows.clear()
     with db.transaction() as session:
-        for model in (Alert, Watch, Complaint, CaseEvent, CasePause, CaseTask, Case, CaseCounter, SeriesCounter, SchedulerLease,
+        from engine import search
+        search.withdraw_source(session, "qa")
+        for model in (Alert, Watch, Complaint, Notification, QuestionTurn, Question, CaseEvent, CasePause, CaseTask, Case, CaseCounter, SeriesCounter, SchedulerLease,
                       DocumentCounter):
             session.execute(delete(model))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, g, request
 
+from engine import notify
 from engine.db import Database
 
 
@@ -24,10 +25,13 @@ def close_request_session(exc: BaseException | None) -> None:
     session = g.pop("db_session", None)
     if session is None:
         return
+    committed = False
     try:
         if exc is None and not g.get("db_rollback"):
             session.commit()
+            committed = True
         else:
             session.rollback()
     finally:
         session.close()
+        notify.after_close(session, committed)

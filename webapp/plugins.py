@@ -6,11 +6,13 @@ from __future__ import annotations
 import forms.online
 import forms.plugin
 import rules.plugin
-from engine import catalogue, listeners
+from engine import catalogue, listeners, notify, qa
 
 
 def install() -> None:
     forms.plugin.install()
     forms.online.install()
+    qa.install()  # before the rules: a question's turn times its steps before their watches are planned
     rules.plugin.install()
+    listeners.register_tick(notify.tick)
     listeners.register(catalogue.publish_on_approval)

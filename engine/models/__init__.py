@@ -4,6 +4,7 @@ from .base import Base, JSONType, UTCDateTime
 from .calendar import CalendarDay, CalendarYear
 from .cases import Case, CaseCounter, CaseEvent, CaseExtension, CasePause, CaseTask, SeriesCounter
 from .items import Item, ItemChange, ItemVersion, ProcessDefinition
+from .qa import FaqCategory, FaqEntry, Notification, Question, QuestionTurn
 from .org import Department, Post, Region, User, user_post
 from .system import SchedulerIncident, SchedulerLease
 from .systemlog import SystemEvent, SystemLogHead
@@ -12,5 +13,6 @@ __all__ = [
     "Base", "JSONType", "UTCDateTime", "CalendarDay", "CalendarYear", "Case", "CaseCounter",
     "CaseEvent", "CaseExtension", "CasePause", "CaseTask", "Item", "ItemChange", "ItemVersion", "ProcessDefinition", "Department",
     "Post", "Region", "User", "user_post", "SchedulerLease", "SchedulerIncident",
-    "SystemEvent", "SystemLogHead", "SeriesCounter",
+    "SystemEvent", "SystemLogHead", "SeriesCounter", "Question", "QuestionTurn", "FaqCategory", "FaqEntry",
+    "Notification",
 ]

@@ -115,6 +115,7 @@ class CaseTask(Base):
     limit_unit: Mapped[str] = mapped_column(String(10), default="workday")
     due_date: Mapped[date | None] = mapped_column(Date)
     due_provisional: Mapped[bool] = mapped_column(default=False, server_default=false())  # 预计 (a year not yet entered)
+    period_start: Mapped[date | None] = mapped_column(Date)  # the day its period counts from, when not the day it began
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

@@ -167,12 +167,16 @@ def refresh_item(session: Session, item: Item, *, hidden: set[str] | None = None
 
 
 def reindex_all(session: Session) -> int:
-    """Rebuild the items' part of the index (guides and FAQ) from the catalogue; returns how many
-    items are searchable."""
+    """Rebuild the index from the catalogue (guides and FAQ), the FAQ library and the public
+    questions; returns how many items are searchable."""
     withdraw_source(session, "item")
     withdraw_source(session, "faq")
     items = list(session.scalars(select(Item).options(joinedload(Item.current_version), joinedload(Item.department))
                                  .order_by(Item.code)).unique())
     learn(w for i in items if i.current_version for w in [i.current_version.name, *(i.current_version.aliases or [])])
     hidden = public.internal_keys(session)
-    return sum(refresh_item(session, item, hidden=hidden) for item in items)
+    count = sum(refresh_item(session, item, hidden=hidden) for item in items)
+    from ..qa import faq  # the FAQ library and the public questions feed the same index
+
+    faq.reindex(session)
+    return count

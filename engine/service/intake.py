@@ -210,8 +210,10 @@ def current_definition(session: Session, item: Item) -> ProcessDefinition:
 
 
 def start_case(session: Session, item_code: str, applicant: Applicant, actor: User, *, subject: str | None = None,
-               channel: str = "window", data: dict | None = None, case_type: str | None = None) -> Case:
-    """收件: register an application and run its flow to the first step."""
+               channel: str = "window", data: dict | None = None, case_type: str | None = None,
+               validate_applicant: bool = True) -> Case:
+    """收件: register an application and run its flow to the first step. (``validate_applicant``
+    False: a caller that checked who is asking its own way, as 在线解答 checks an asker's contact.)"""
     item = session.scalars(select(Item).where(Item.code == item_code)).first()
     if item is None:
         raise NotFound(f"事项编码 {item_code} 不存在。")
@@ -219,7 +221,8 @@ def start_case(session: Session, item_code: str, applicant: Applicant, actor: Us
         raise InvalidState(f"事项“{item.current_version.name if item.current_version else item_code}”已暂停或取消，不能收件。")
     if not isinstance(channel, str) or channel not in CHANNELS:
         raise InvalidInput(f"申请渠道 {channel} 无效。", field="channel")
-    applicant.validate()
+    if validate_applicant:
+        applicant.validate()
     subject = check_text(subject, "办件名称", "subject", 300)
     version = item.current_version
     definition = current_definition(session, item)

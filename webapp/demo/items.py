@@ -194,6 +194,15 @@ ITEMS = [
         audiences=["person", "company"], themes=["公共信息"],
     ),
     _item(
+        "205309300097", "zfb", name="在线解答", category="20", process_key="online_question",
+        section="政务公开办公室", phone="0883-6120100",
+        legal_basis=[{"title": "云南省政务信息查询在线解答管理办法", "article": "第四条、第七条",
+                      "text": "不属于本单位职权、职责范围的提问，可转发至同级政府办或指定部门，由其转至正确受理部门进行受理回复；"
+                              "一般性问题在5个工作日内办结回复，重要复杂问题在10个工作日内回复。"}],
+        conditions="公民、法人或者其他组织通过网上、96128 政务信息电话专线、窗口、图书馆或档案馆提出政务信息咨询。",
+        legal_limit=5, promised_limit=5, materials=[], aliases=["在线咨询", "网上咨询", "咨询"],
+    ),
+    _item(
         "105309300099", "jwjw", name="电子监察督办", category="10", process_key="supervise_order",
         section="党风政风监督室", phone="0883-6120012",
         legal_basis=[{"title": "中华人民共和国监察法", "article": "第十一条",
