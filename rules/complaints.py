@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import clock, notify, querycode
@@ -21,13 +21,14 @@ from engine.errors import InvalidInput, InvalidState, NotFound
 from engine.models import Case, Department, Question, User
 from engine.qa import service as qa
 from engine.service.deadlines import Move
-from engine.service.intake import check_text
+from engine.service.intake import check_text, next_in_series
 from engine.validation import parse_id, sentences
 
 from .models import Complaint
 from .service import require_supervisor
 
 CHANNELS = {"phone": "电话", "window": "窗口", "online": "网上"}
+STAFF_CHANNELS = ("phone", "window")
 NUMBER = re.compile(r"TS\d{8}\d{4,}")
 NOT_FOUND = "投诉编号或查询码不正确，请核对后重新输入（查询码不区分大小写）。"
 STATES = {"received": "待受理", "accepted": "处理中", "not_accepted": "不予受理", "answered": "已答复"}
@@ -65,8 +66,8 @@ def recompute(session: Session, calendar, dry_run: bool) -> list[Move]:
 def receive(session: Session, actor: User, *, channel: str, complainant: str, contact: str, content: str,
             department_id: int | None = None, case_number: str | None = None) -> Complaint:
     require_supervisor(actor)
-    if channel not in CHANNELS:
-        raise InvalidInput("投诉渠道无效。", field="channel")
+    if channel not in STAFF_CHANNELS:  # online complaints come from the public themselves (file_online)
+        raise InvalidInput("请选择投诉渠道（电话或窗口）。", field="channel")
     for value, label, name in ((complainant, "投诉人", "complainant"), (contact, "联系方式", "contact"),
                                (content, "投诉内容", "content")):
         if not (value or "").strip():
@@ -79,8 +80,7 @@ def receive(session: Session, actor: User, *, channel: str, complainant: str, co
         department_id = case.department_id
     if department_id is None or session.get(Department, department_id) is None:
         raise InvalidInput("请选择被投诉单位或填写办件编号。", field="department_id")
-    count = session.scalar(select(func.count()).select_from(Complaint)) + 1
-    complaint = Complaint(number=f"TS{clock.today():%Y%m%d}{count:04d}", channel=channel, complainant=complainant.strip(),
+    complaint = Complaint(number=_next_number(session), channel=channel, complainant=complainant.strip(),
                           contact=contact.strip(), case_id=case.id if case else None, department_id=department_id,
                           content=content.strip(), state="received", received_at=clock.now())
     set_dues(complaint, load_calendar(session))
@@ -164,8 +164,9 @@ class Filing:
 
 
 def _next_number(session: Session) -> str:
-    count = session.scalar(select(func.count()).select_from(Complaint)) + 1
-    return f"TS{clock.today():%Y%m%d}{count:04d}"
+    """投诉编号: TS + date + a daily serial (one series for staff and online complaints)."""
+    today = clock.today()
+    return f"TS{today:%Y%m%d}{next_in_series(session, f'complaint{today:%m%d}', today.year):04d}"
 
 
 def file_online(session: Session, filing: Filing) -> tuple[Complaint, str]:
@@ -184,6 +185,8 @@ def file_online(session: Session, filing: Filing) -> tuple[Complaint, str]:
         try:
             question = qa.find_by_code(session, filing.question_number, filing.question_code)
             department_id = question.department_id
+            if question.state not in ("answered", "closed"):  # art. 8: once the department has replied
+                found["question_number"] = "该咨询尚未答复；答复后如不满意，可以凭查询码投诉。"
         except NotFound as exc:
             found["question_number"] = exc.message
     elif filing.case_number or filing.cert_number:
@@ -220,6 +223,7 @@ def find_by_code(session: Session, number, code) -> Complaint:
     complaint = session.scalars(select(Complaint).where(Complaint.number == number)).first() \
         if NUMBER.fullmatch(number) else None
     if complaint is None or not querycode.matches(complaint.query_code_hash, code):
+        querycode.matches("0" * 64, code)  # the same work whether or not the number exists
         raise NotFound(NOT_FOUND)
     return complaint
 

@@ -17,13 +17,13 @@ from engine.db import Database
 from engine.models import (
     Base,
     Case,
-    Notification,
-    Question,
-    QuestionTurn,
     CaseCounter,
     CaseEvent,
     CasePause,
     CaseTask,
+    Notification,
+    Question,
+    QuestionTurn,
     SchedulerLease,
     SeriesCounter,
     User,
@@ -85,7 +85,11 @@ def clean_cases(db) -> None:
     runtime.live_workflows.clear()
     with db.transaction() as session:
         from engine import search
+        from engine.models import FaqEntry
         search.withdraw_source(session, "qa")
+        for entry_id in session.scalars(select(FaqEntry.id).where(FaqEntry.source_question_id.is_not(None))):
+            search.withdraw(session, "faq", f"lib/{entry_id}")  # answers a test promoted into the library
+        session.execute(delete(FaqEntry).where(FaqEntry.source_question_id.is_not(None)))
         for model in (Alert, Watch, Complaint, Notification, QuestionTurn, Question, CaseEvent, CasePause, CaseTask, Case, CaseCounter, SeriesCounter, SchedulerLease,
                       DocumentCounter):
             session.execute(delete(model))
@@ -201,3 +205,42 @@ def hostile_app(database, settings):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+def faq_snapshot(database):
+    """The FAQ library and its category tree as they are; calling the result puts them back (tests
+    that add, edit or withdraw entries or categories, as the hostile crawler and the authority matrix do)."""
+    from engine import search
+    from engine.models import FaqCategory, FaqEntry
+    from engine.qa import faq
+
+    columns = [c.key for c in FaqEntry.__table__.columns]
+    with database.transaction(write=False) as s:
+        categories = {c.id: (c.name, c.parent_id, c.position) for c in s.scalars(select(FaqCategory))}
+        entries = {e.id: {k: getattr(e, k) for k in columns} for e in s.scalars(select(FaqEntry))}
+
+    def restore():
+        with database.transaction() as s:
+            for entry in s.scalars(select(FaqEntry)):
+                if entry.id not in entries:
+                    search.withdraw(s, "faq", f"lib/{entry.id}")
+                    s.delete(entry)
+                    continue
+                for key, value in entries[entry.id].items():
+                    setattr(entry, key, value)
+                faq.publish_entry(s, entry)
+            s.flush()
+            for category in sorted(s.scalars(select(FaqCategory)), key=lambda c: -c.id):
+                if category.id not in categories:
+                    s.delete(category)
+                    s.flush()
+                else:
+                    category.name, category.parent_id, category.position = categories[category.id]
+    return restore
+
+
+@pytest.fixture
+def restore_faq(database):
+    restore = faq_snapshot(database)
+    yield
+    restore()

@@ -17,12 +17,13 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import func, select
 
-from engine.models import Case, CaseEvent, CaseExtension, CaseTask, User
+from engine.models import Case, CaseEvent, CaseExtension, CaseTask, Department, User
+from engine.qa import service as qa
 from engine.service import request_extension, start_case
 from forms.intake import handle_instant
 from forms.models import CaseDocument, CaseMaterial
 
-from .conftest import As
+from .conftest import As, faq_snapshot
 from .helpers import do
 from .webhelpers import login_without_csrf as login
 
@@ -65,6 +66,32 @@ MATRIX: dict[str, list[Rule]] = {
     **{f"portal.{name}": [Rule("GET", PUBLIC), Rule("POST", PUBLIC)] for name in (
         "item_apply", "progress", "my_application")},
     **{f"portal.{name}": [Rule("POST", PUBLIC)] for name in ("supply_correction", "leave_application")},
+    # 在线咨询, 常见问题, 投诉: anyone; a question or a complaint opens only with its 查询码 (tests/test_portal_qa.py)
+    **{f"portal.{name}": [Rule("GET", PUBLIC)] for name in (
+        "questions", "question", "question_receipt", "my_question", "faq_library", "faq_category", "faq_entry",
+        "complaint_receipt")},
+    **{f"portal.{name}": [Rule("GET", PUBLIC), Rule("POST", PUBLIC)] for name in (
+        "question_ask", "question_lookup", "complaint_new", "complaint_lookup")},
+    "portal.leave_questions": [Rule("POST", PUBLIC)],
+    # 在线解答 at the workbench: a question sent to 市场监管, waiting at 办理答复 (tests/test_qa_staff_web.py)
+    "workbench.questions": [Rule("GET", ALL_STAFF)],
+    "workbench.question_new": [Rule("GET", ALL_STAFF), Rule("POST", ALL_STAFF)],
+    "workbench.question_page": [Rule("GET", allow(*SEES_CASE), "question")],
+    **{f"workbench.{name}": [Rule("POST", allow(*roles), "question")] for name, roles in (
+        ("question_answer", ("handler",)), ("question_forward", ("handler",)), ("question_complex", ("handler", "leader")),
+        ("question_extend", ("leader",)), ("question_explain", ("handler", "leader")),
+        ("question_promote", ("handler", "leader", "admin")),
+        ("question_review", ()), ("question_dispatch", ()))},  # the review post (sc005) and the 政府办 (zf002) only
+    # the FAQ library: its departments write their entries (entry 1 is 市场监管's); administrators keep the tree
+    "workbench.faq_entries": [Rule("GET", ALL_STAFF)],
+    "workbench.faq_new": [Rule("GET", allow("handler", "leader", "admin", "legal")),
+                          Rule("POST", allow("handler", "leader", "admin", "legal"))],
+    "workbench.faq_edit": [Rule("GET", allow("handler", "leader", "admin")),
+                           Rule("POST", allow("handler", "leader", "admin"))],
+    "workbench.faq_withdraw": [Rule("POST", allow("handler", "leader", "admin"))],
+    "workbench.faq_categories": [Rule("GET", allow("admin"))],
+    "workbench.faq_category_add": [Rule("POST", allow("admin"))],
+    "workbench.faq_category_rename": [Rule("POST", allow("admin"))],
     "workbench.index": [Rule("GET", ALL_STAFF)],
     "workbench.intake_items": [Rule("GET", ALL_STAFF)],
     "workbench.intake": [Rule("GET", allow("window", "admin"))],
@@ -113,7 +140,9 @@ MATRIX: dict[str, list[Rule]] = {
     **{ep: [Rule("GET", allow("supervisor", "admin"))]
        for ep in ("supervision.dashboard", "supervision.incident_list", "supervision.alerts", "supervision.rules",
                   "supervision.sampling", "supervision.performance",
-                  "supervision.performance_xlsx")},
+                  "supervision.performance_xlsx", "supervision.qa_questions", "supervision.qa_report_page",
+                  "supervision.qa_report_xlsx", "supervision.qa_report_print", "supervision.qa_report_docx")},
+    "supervision.qa_question": [Rule("GET", allow("supervisor", "admin"), "question")],
     "supervision.case_replay": [Rule("GET", allow("supervisor", "admin"), "accepted")],
     "supervision.alert_action": [Rule("POST", allow("supervisor", "admin"))],
     "supervision.rule": [Rule("GET", allow("supervisor", "admin")), Rule("POST", allow("supervisor", "admin"))],
@@ -135,6 +164,12 @@ class Cases:
 
     def make(self, state: str) -> int:
         run, database = self.run, self.database
+        if state == "question":
+            with database.transaction(write=False) as s:
+                scjgj = s.scalars(select(Department.id).where(Department.code == "scjgj")).one()
+            return run(lambda s: qa.ask(s, qa.Asking(title="开饭店要办什么证", content="需要办哪些证照？", name="王小明",
+                                                     phone="13800001111", consent_public=True,
+                                                     department_id=scjgj))[0].case_id)
         if state == "finished":
             data = {"operator_name": "张三", "operator_id": "11010519491231002X", "phone": "13800000000",
                     "address": "阳光县城关镇", "business_scope": "小吃服务", "form_of_organisation": "个人经营",
@@ -175,7 +210,8 @@ def _context(database, case_id: int | None) -> dict:
     ctx = {"code": FOOD, "key": "food_business_license", "version": 1, "year": 2026, "filename": "sunhall.css",
            "change_id": 1, "alert_id": 1, "complaint_id": 1, "action": "acknowledge", "kind": "case_file",
            "doc_id": 1, "task_id": 1, "material_id": 1, "extension_id": 1, "rule_id": 1,
-           "number": "WS53093020261128000001", "document_id": 1, "form_code": "SP-01", "fmt": "pdf"}
+           "number": "WS53093020261128000001", "document_id": 1, "form_code": "SP-01", "fmt": "pdf",
+           "category_id": 1, "entry_id": 1}
     if case_id is None:
         return ctx
     with database.transaction(write=False) as s:
@@ -187,6 +223,9 @@ def _context(database, case_id: int | None) -> dict:
         ctx["material_id"] = material.id if material else 1
         extension = s.scalars(select(CaseExtension).where(CaseExtension.case_id == case_id)).first()
         ctx["extension_id"] = extension.id if extension else 1
+        question = qa.of_case(s, case_id)
+        if question is not None:
+            ctx["question_id"], ctx["turn_id"] = question.id, question.turns[0].id
     return ctx
 
 
@@ -219,6 +258,14 @@ def _sent_to_login(client, response) -> bool:
             return True
         response = client.get(response.location)
     return False
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _library_back(database):
+    """The FAQ routes add, edit and withdraw entries and categories: the demo library comes back after."""
+    restore = faq_snapshot(database)
+    yield
+    restore()
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,19 @@ import pytest
 from sqlalchemy import func, select, update
 
 from engine import clock
-from engine.models import Case, CaseEvent, CaseTask, Item, ItemChange, User
+from engine.models import (
+    Case,
+    CaseEvent,
+    CaseTask,
+    Department,
+    FaqEntry,
+    Item,
+    ItemChange,
+    Question,
+    QuestionTurn,
+    User,
+)
+from engine.qa import service as qa
 from engine.service import start_case
 from forms.models import CaseDocument, CaseMaterial
 from rules.models import Complaint, Rule, RuleVersion
@@ -79,7 +91,8 @@ def messages_of(html: str) -> list[str]:
 def fingerprint(database) -> tuple:
     with database.transaction(write=False) as s:
         counts = tuple(s.scalar(select(func.count()).select_from(m))
-                       for m in (Case, CaseEvent, CaseDocument, CaseMaterial, ItemChange, RuleVersion, Complaint))
+                       for m in (Case, CaseEvent, CaseDocument, CaseMaterial, ItemChange, RuleVersion, Complaint,
+                                 Question, QuestionTurn, FaqEntry))
         cases = tuple(s.execute(select(Case.id, Case.version, Case.state, Case.pause_kind)).all())
         tasks = tuple(s.execute(select(CaseTask.id, CaseTask.state, CaseTask.assignee_id)).all())
         rules = tuple(s.execute(select(Rule.id, Rule.level, Rule.enabled)).all())
@@ -91,11 +104,19 @@ def _pages(run, database, company):
     received = run(start_case, FOOD, company, As("sc001"), data={"prepackaged_only": False}).id
     accepted = run(start_case, FOOD, company, As("sc001"), data={"prepackaged_only": False}).id
     do(run, database, accepted, As("sc001"), "accept")
-    return [("sc001", f"/cases/{received}"), ("sc003", f"/cases/{accepted}"), ("sc001", f"/intake/{FOOD}"),
+    with database.transaction(write=False) as s:
+        scjgj = s.scalars(select(Department.id).where(Department.code == "scjgj")).one()
+    question = run(lambda s: qa.ask(s, qa.Asking(title="开饭店要办什么证", content="需要办哪些证照？", name="王小明",
+                                                 phone="13800001111", consent_public=True, department_id=scjgj))[0].id)
+    return [("sc003", f"/workbench/questions/{question}"), ("sc006", f"/workbench/questions/{question}"),
+            ("zf001", "/workbench/questions/new"), ("sc003", "/workbench/faq/new"), ("admin", "/workbench/faq/categories"),
+            ("jw001", "/supervision/qa/report"),("sc001", f"/cases/{received}"), ("sc003", f"/cases/{accepted}"), ("sc001", f"/intake/{FOOD}"),
             ("xz001", f"/catalogue/{FOOD}/change"), ("xz001", "/catalogue/new"), ("xz001", f"/catalogue/{FOOD}"),
             ("jw001", "/supervision/rules/1"), ("jw001", "/supervision/complaints"), ("jw001", "/supervision/alerts"),
             ("admin", "/admin/calendar"), ("admin", "/admin/calendar/2026"), ("admin", "/admin/users"),
-            (None, f"/items/{FOOD}/apply"), (None, "/progress"), (None, "/application")]
+            (None, f"/items/{FOOD}/apply"), (None, "/progress"), (None, "/application"),
+            (None, "/questions/ask"), (None, f"/questions/ask?item={FOOD}"), (None, "/questions/lookup"),
+            (None, "/complaints/new"), (None, "/complaints/lookup")]
 
 
 @pytest.fixture
@@ -113,7 +134,8 @@ def app(hostile_app):
     return hostile_app
 
 
-def test_no_hostile_value_breaks_a_form(app, database, run, company, frozen_clock, restore_catalogue, locked_clerk):
+def test_no_hostile_value_breaks_a_form(app, database, run, company, frozen_clock, restore_catalogue, locked_clerk,
+                                        restore_faq):
     failures, posted, turn = [], {}, 0
     for staff_no, page in _pages(run, database, company):
         client = app.test_client()
@@ -144,7 +166,10 @@ def test_no_hostile_value_breaks_a_form(app, database, run, company, frozen_cloc
     # every kind of form was reached: the case's actions, intake, the catalogue, rules, complaints, calendar, accounts
     reached = " ".join(posted)
     for action in ("/complete", "/correction", "/suspend", "/extend", "/intake/", "/catalogue/", "/supervision/rules/",
-                   "/supervision/complaints", "/admin/calendar", "/admin/users", "/apply", "/progress", "/application"):
+                   "/supervision/complaints", "/admin/calendar", "/admin/users", "/apply", "/progress", "/application",
+                   "/questions/ask", "/questions/lookup", "/complaints/new", "/complaints/lookup",
+                   "/workbench/questions/new", "/answer", "/forward", "/complex", "/extend", "/workbench/faq/new",
+                   "/workbench/faq/categories"):
         assert action in reached, (action, sorted(posted))
     assert sum(posted.values()) > 500
 

@@ -4,8 +4,8 @@ from .base import Base, JSONType, UTCDateTime
 from .calendar import CalendarDay, CalendarYear
 from .cases import Case, CaseCounter, CaseEvent, CaseExtension, CasePause, CaseTask, SeriesCounter
 from .items import Item, ItemChange, ItemVersion, ProcessDefinition
-from .qa import FaqCategory, FaqEntry, Notification, Question, QuestionTurn
 from .org import Department, Post, Region, User, user_post
+from .qa import FaqCategory, FaqEntry, Notification, Question, QuestionTurn
 from .system import SchedulerIncident, SchedulerLease
 from .systemlog import SystemEvent, SystemLogHead
 

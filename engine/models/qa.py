@@ -68,6 +68,7 @@ class QuestionTurn(Base):
     limit_days: Mapped[int] = mapped_column(Integer)
     complex: Mapped[bool] = mapped_column(Boolean, default=False)
     complex_reason: Mapped[str | None] = mapped_column(Text)
+    complex_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     extended: Mapped[bool] = mapped_column(Boolean, default=False)
     extension_reason: Mapped[str | None] = mapped_column(Text)
     extension_approver_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

@@ -416,7 +416,7 @@ def mark_complex(session: Session, question: Question, actor, reason) -> Questio
         raise PermissionDenied("只有答复部门的承办、审核人员或负责人可以认定重要复杂问题。")
     if turn.complex or turn.extended:
         raise InvalidState("此咨询已认定为重要复杂问题或已延期。")
-    turn.complex, turn.complex_reason = True, _reason(reason, "认定理由", "reason")
+    turn.complex, turn.complex_reason, turn.complex_at = True, _reason(reason, "认定理由", "reason"), clock.now()
     turn.limit_days = turns.COMPLEX_DAYS
     _retime(session, question, turn, actor, f"认定为重要复杂问题，答复期限 {turns.COMPLEX_DAYS} 个工作日：{turn.complex_reason}")
     return turn
@@ -471,7 +471,8 @@ def timeline(question: Question, staff: bool = False) -> list[Line]:
         if turn.kind == "dispatch":
             lines.append(Line(turn.started_at, f"转至{dept}分发"))
         if turn.complex:
-            lines.append(Line(turn.started_at, f"{dept}认定为重要复杂问题", f"答复期限 {turns.COMPLEX_DAYS} 个工作日"))
+            lines.append(Line(turn.complex_at or turn.started_at, f"{dept}认定为重要复杂问题",
+                              f"答复期限 {turns.COMPLEX_DAYS} 个工作日"))
         if turn.extended:
             lines.append(Line(turn.extended_at, f"{dept}经负责人同意延长答复期限", f"至 {turn.due_date}"))
         if turn.finished_at is None:

@@ -116,6 +116,7 @@ def upgrade() -> None:
     sa.Column('limit_days', sa.Integer(), nullable=False),
     sa.Column('complex', sa.Boolean(), nullable=False),
     sa.Column('complex_reason', sa.Text(), nullable=True),
+    sa.Column('complex_at', engine.models.base.UTCDateTime(), nullable=True),
     sa.Column('extended', sa.Boolean(), nullable=False),
     sa.Column('extension_reason', sa.Text(), nullable=True),
     sa.Column('extension_approver_id', sa.Integer(), nullable=True),

@@ -21,6 +21,9 @@ PUBLIC_PAGES = {
     "portal-apply": f"/items/{FOOD}/apply", "portal-item-results": f"/items/{FOOD}/results",
     "portal-progress": "/progress", "portal-application": "/application", "portal-publicity": "/results",
     "portal-hall": "/hall", "portal-search": "/search?q=开饭店",
+    "portal-questions": "/questions", "portal-ask": "/questions/ask", "portal-ask-item": f"/questions/ask?item={FOOD}",
+    "portal-question-lookup": "/questions/lookup", "portal-faq-library": "/faq", "portal-complaint": "/complaints/new",
+    "portal-complaint-lookup": "/complaints/lookup",
 }
 
 

@@ -17,6 +17,7 @@ from rules.service import sync_catalogue
 
 from .county import COUNTY, DEMO_PASSWORD, DEPARTMENTS, POST_NAMES, USERS
 from .items import ITEMS
+from .qa import load_library
 
 
 def _org_code(seed: int) -> str:
@@ -66,5 +67,6 @@ def load_demo(session: Session) -> DemoResult:
         definition = deploy_process(session, path.read_bytes(), str(path.relative_to(PROCESSES_DIR.parent)),
                                     item_code=item["code"])
         deployed.append(f"{definition.process_key} v{definition.version}")
+    load_library(session, {code: dept for code, (dept, _) in depts.items()})  # 统一分类 and 常见问题解答库
     search.reindex_all(session)  # now that the flows say which items are internal (督办, 法制审核)
     return DemoResult(accounts, created, len(ITEMS), deployed)

@@ -28,6 +28,8 @@ from engine.service import (
 )
 from rules import complaints
 
+from .qa import load_questions
+
 MARKER = "demo-history"
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = ["建华", "丽娟", "志强", "秀英", "伟", "芳", "敏", "静", "磊", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "霞"]
@@ -115,6 +117,7 @@ def load_history(db: Database, count: int = 300, seed: int = 2026, until: date |
             continue
     _complaints(db, r, users, depts, today)
     made += _online_applications(db, r, users, calendar, today)
+    load_questions(db, count=round(count * 2 / 3), seed=seed + 1)  # 在线解答: about two questions for three cases
     with clock.frozen(clock.now()):
         scheduler.tick(db)
     return made
@@ -327,7 +330,7 @@ def _complaints(db: Database, r: random.Random, users, depts, today) -> None:
         moment = _at(today - timedelta(days=r.randint(5, 330)), r)
         dept = r.choice([d for d in depts if d.code not in ("jwjw", "xzfwzx", "sfj")])
         with clock.frozen(moment), db.transaction() as s:
-            c = complaints.receive(s, supervisor, channel=r.choice(["phone", "window", "online"]),
+            c = complaints.receive(s, supervisor, channel=r.choice(complaints.STAFF_CHANNELS),  # online: file_online
                                    complainant=r.choice(SURNAMES) + r.choice(GIVEN), contact=f"137{r.randint(10000000, 99999999)}",
                                    content=r.choice(["窗口人员态度生硬", "办理时间超过承诺期限", "要求提交清单以外的材料",
                                                      "网上申请长时间无人受理"]), department_id=dept.id)

@@ -44,7 +44,8 @@ def _mask_phone(value):
 
 
 #: paths of the column (a page not found under them is answered in the column's layout)
-PUBLIC_PREFIXES = ("/items", "/application", "/progress", "/results", "/hall", "/search", "/elder")
+PUBLIC_PREFIXES = ("/items", "/application", "/progress", "/results", "/hall", "/search", "/elder", "/questions", "/faq",
+                   "/complaints")
 
 
 def is_public_page() -> bool:
@@ -81,6 +82,14 @@ def _portal_globals():
 def _page_number() -> int:
     raw = request.args.get("page", "1")
     return int(raw) if raw.isascii() and raw.isdigit() and 0 < len(raw) <= 6 and int(raw) > 0 else 1
+
+
+def _row_id(raw: str | None) -> str | None:
+    """A posted row id as the services take it: digits a database integer can hold, "0" (no such
+    row) for anything else that was typed, None when nothing was."""
+    if not raw:
+        return None
+    return raw if raw.isascii() and raw.isdigit() and len(raw) <= 18 else "0"
 
 
 def _back_to(target: str | None) -> str:
@@ -206,21 +215,13 @@ def item(code: str):
                            tab="guide", ex_officio=item.current_version.category in EX_OFFICIO)
 
 
-@bp.get("/items/<code>/faq")
-def item_faq(code: str):
-    """网上咨询: the item's questions and answers (asking comes with 在线解答)."""
-    item = item_or_404(code)
-    return render_template("portal/item_faq.html", item=item, v=item.current_version, tab="faq")
-
-
-
-
 #: the column's forms: each POST counts against the client address's public limit
-LIMITED = ("portal.item_apply", "portal.progress", "portal.my_application", "portal.supply_correction")
+LIMITED = ("portal.item_apply", "portal.progress", "portal.my_application", "portal.supply_correction",
+           "portal.question_ask", "portal.question_lookup", "portal.complaint_new", "portal.complaint_lookup")
 
 
 def install_rate_limits(app, limiter, settings) -> None:
-    """网上申请, 结果反馈 and 查询码 look-ups are limited per client address (guessing a 查询码 or
+    """网上申请, 在线咨询, 投诉, 结果反馈 and 查询码 look-ups are limited per client address (guessing a 查询码 or
     trying certificate numbers against a 办件编号 is refused long before it could succeed)."""
     for endpoint in LIMITED:
         view = app.view_functions.get(endpoint)
@@ -228,4 +229,4 @@ def install_rate_limits(app, limiter, settings) -> None:
             app.view_functions[endpoint] = limiter.limit(settings.public_rate_limit, methods=["POST"])(view)
 
 
-from . import apply, downloads, hall, results, search, track  # noqa: E402,F401  (routes of the column)
+from . import apply, complaints, downloads, faq, hall, questions, results, search, track  # noqa: E402,F401  (routes of the column)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from engine import calendar_notice, clock, incidents
 from engine.errors import InvalidInput, PermissionDenied, SunhallError
-from engine.models import Case, Department, Item, ProcessDefinition, User
+from engine.models import Case, Department, Item, ProcessDefinition, Question, User
 from engine.service.common import specs_for
 from forms.models import FormVersion
 from rules import complaints, reports
@@ -260,8 +260,13 @@ def complaint_list():
             error = exc.message
     rows = list(session.scalars(select(Complaint).order_by(Complaint.received_at.desc()).limit(200)))
     leaders = [u for u in session.scalars(select(User)) if u.has_role("leader") and u.id != current_user.id]
+    questions = dict(session.execute(select(Question.id, Question.number).where(
+        Question.id.in_({c.question_id for c in rows if c.question_id}))).all())
+    cases = dict(session.execute(select(Case.id, Case.number).where(
+        Case.id.in_({c.case_id for c in rows if c.case_id}))).all())
     return render_template("supervision/complaints.html", rows=rows, error=error, values=request.form,
                            channels=complaints.CHANNELS, states=complaints.STATES, leaders=leaders,
+                           questions=questions, cases=cases,
                            departments=list(session.scalars(select(Department))),
                            dept_names={d.id: d.name for d in session.scalars(select(Department))}, today=clock.today()), \
         (422 if error else 200)
@@ -286,3 +291,6 @@ def complaint_action(complaint_id: int, action: str):
         return _refused(exc, "supervision.complaint_list")
     flash("已处理。")
     return redirect(url_for("supervision.complaint_list"))
+
+
+from . import qa  # noqa: E402, F401  (在线解答 pages on this blueprint)

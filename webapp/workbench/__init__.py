@@ -1,7 +1,8 @@
-"""The workbench (工作台): lists, intake at the window, the case page and its actions."""
+"""The workbench (工作台): lists, intake at the window, the case page and its actions, 在线解答 and the
+常见问题库."""
 
 from flask import Blueprint
 
 bp = Blueprint("workbench", __name__)
 
-from . import cases, intake, lists, materials, online  # noqa: E402,F401  (routes register on bp)
+from . import cases, faq, intake, lists, materials, online, questions  # noqa: E402,F401  (routes register on bp)

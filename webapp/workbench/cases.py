@@ -24,6 +24,7 @@ from engine.certificates import CERT_TYPES
 from engine.errors import InvalidInput, PermissionDenied, SunhallError
 from engine.models import CaseEvent, CaseExtension, CasePause, CaseTask, ProcessDefinition, User
 from engine.models.cases import APPLICANT_TYPES, CASE_STATES, CHANNELS, PAUSE_KINDS
+from engine.qa import service as qa
 from engine.service import (
     authority,
     claim,
@@ -99,6 +100,10 @@ def _page(case, error: str | None = None, values=None, status: int = 200, field_
 @bp.get("/cases/<int:case_id>")
 @login_required
 def case_page(case_id: int):
+    question = qa.of_case(db_session(), case_id)
+    if question is not None:  # 在线解答 is worked on the question's own page (its service checks each step)
+        qa.require_read(db_session(), question, me())
+        return redirect(url_for("workbench.question_page", question_id=question.id))
     return _page(visible_case(case_id))
 
 

@@ -1,0 +1,73 @@
+"""常见问题 (指导意见 三.3): the FAQ library by its unified categories, an entry's page, and the item
+page's 网上咨询 (the item's own FAQ, the library's entries about it and the published questions)."""
+
+from __future__ import annotations
+
+from flask import abort, render_template
+from sqlalchemy import func, select
+
+from engine.models import FaqCategory, FaqEntry, Item, Question
+from engine.qa import faq
+from engine.qa import service as qa
+from engine.service import public
+
+from ..db import db_session
+from . import PER_PAGE, _page_number, bp, item_or_404
+
+ITEM_QUESTIONS = 10  # the newest published questions shown on an item's 网上咨询
+
+
+def _entries_page(session, stmt, page: int) -> tuple[list[FaqEntry], int, int, int]:
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
+    page = min(page, pages)
+    return list(session.scalars(stmt.limit(PER_PAGE).offset((page - 1) * PER_PAGE))), total, page, pages
+
+
+def _library(category: FaqCategory | None):
+    session = db_session()
+    stmt = faq.entries_query(session, category_id=category.id if category else None)
+    entries, total, page, pages = _entries_page(session, stmt, _page_number())
+    return render_template("portal/faq.html", tree=faq.tree(session, faq.counts_by_category(session)),
+                           category=category, trail=faq.path(session, category.id) if category else [],
+                           entries=entries, total=total, page=page, pages=pages)
+
+
+@bp.get("/faq")
+def faq_library():
+    """常见问题: every valid entry, newest first, beside the category tree."""
+    return _library(None)
+
+
+@bp.get("/faq/category/<int:category_id>")
+def faq_category(category_id: int):
+    """The valid entries of a category and its sub-categories, paged."""
+    category = db_session().get(FaqCategory, category_id)
+    if category is None:
+        abort(404)
+    return _library(category)
+
+
+@bp.get("/faq/<int:entry_id>")
+def faq_entry(entry_id: int):
+    """One entry while it is valid (withdrawn and expired entries are not found)."""
+    session = db_session()
+    entry = session.scalars(faq.entries_query(session).where(FaqEntry.id == entry_id)).first()
+    if entry is None:
+        abort(404)
+    item = session.get(Item, entry.item_id) if entry.item_id else None
+    return render_template("portal/faq_entry.html", entry=entry, trail=faq.path(session, entry.category_id),
+                           item=public.public_item(session, item.code) if item else None)
+
+
+@bp.get("/items/<code>/faq")
+def item_faq(code: str):
+    """网上咨询: the item's own questions and answers, the library's entries about it, the published
+    questions about it, and asking a question about it."""
+    item = item_or_404(code)
+    session = db_session()
+    entries = list(session.scalars(faq.entries_query(session, item_id=item.id)))
+    asked = list(session.scalars(qa.public_questions(session).where(Question.item_id == item.id)
+                                 .limit(ITEM_QUESTIONS)))
+    return render_template("portal/item_faq.html", item=item, v=item.current_version, tab="faq", entries=entries,
+                           asked=asked)

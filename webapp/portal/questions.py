@@ -1,0 +1,215 @@
+"""在线咨询 (云南省政务信息查询在线解答管理办法): the published answers, asking online with the 咨询编号
+and the 查询码, a published question's page, and the asker's own page opened with the 查询码.
+
+The 查询码 never travels in an address: the look-up is posted, and what it opens is kept in this
+browser's signed session (as 我的申请 keeps an application, webapp/portal/track.py)."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
+from flask import session as cookie
+from sqlalchemy import func, select
+
+from engine import search as index
+from engine.errors import InvalidState, NotFound, SunhallError
+from engine.models import Question
+from engine.models.qa import QUESTION_STATES
+from engine.qa import faq
+from engine.qa import service as qa
+from engine.service import public
+from rules import complaints
+
+from ..db import db_session
+from . import PER_PAGE, _page_number, _row_id, bp
+
+GRANTS = "questions"  # the questions this browser opened with their 查询码 (ids)
+RECEIPT = "question_receipt"  # the receipt to show once: {"id", "number", "code"}
+TOKENS = "ask_tokens"  # one submission of the form makes one question: token -> question id
+MAX_GRANTS = 10
+#: 是否同意公开, as posted
+CONSENT = {"1": True, "0": False}
+#: the ask form's inputs in the order they are on the page (the service's field names are the inputs' names)
+INPUTS = ("form", "department_id", "title", "content", "name", "phone", "email", "consent_public")
+
+
+def grant(question_id: int) -> None:
+    held = [i for i in cookie.get(GRANTS, []) if i != question_id]
+    cookie[GRANTS] = (held + [question_id])[-MAX_GRANTS:]
+
+
+def granted(question_id: int) -> bool:
+    return question_id in cookie.get(GRANTS, [])
+
+
+def _granted_question(number: str) -> Question:
+    """The question of this number if this browser opened it with its 查询码; else to the look-up."""
+    for question_id in cookie.get(GRANTS, []):
+        try:
+            question = qa.get(db_session(), question_id)
+        except NotFound:  # gone since
+            continue
+        if question.number == number:
+            return question
+    abort(redirect(url_for("portal.question_lookup")))
+
+
+# --- the list --------------------------------------------------------------------------------------
+
+def _published_page(session, keyword: str, page: int):
+    """(questions, total, page, pages): by the search index when a keyword is given, else newest first."""
+    if keyword:
+        results = index.query(session, keyword, source="qa", page=page, per_page=PER_PAGE)
+        numbers = [hit.ref for hit in results.hits]
+        found = {q.number: q for q in session.scalars(qa.public_questions(session).where(
+            Question.number.in_(numbers)))} if numbers else {}
+        return [found[n] for n in numbers if n in found], results.total, results.page, results.pages
+    stmt = qa.public_questions(session)
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
+    page = min(page, pages)
+    return list(session.scalars(stmt.limit(PER_PAGE).offset((page - 1) * PER_PAGE))), total, page, pages
+
+
+@bp.get("/questions")
+def questions():
+    """在线咨询: the answers departments published, newest first, with a keyword filter."""
+    session = db_session()
+    keyword = index.clean_query(request.args.get("q", ""))
+    rows, total, page, pages = _published_page(session, keyword, _page_number())
+    return render_template("portal/questions.html", rows=rows, total=total, page=page, pages=pages, q=keyword,
+                           chosen={"q": keyword} if keyword else {}, replies=qa.replies)
+
+
+# --- asking ----------------------------------------------------------------------------------------
+
+def _asked_item():
+    """The item the question is about (``?item=`` from its 网上咨询, kept in the form), or None."""
+    code = request.values.get("item", "")
+    if not code:
+        return None
+    item = public.public_item(db_session(), code)
+    if item is None:
+        abort(404)
+    return item
+
+
+def _asking(form, item) -> qa.Asking:
+    return qa.Asking(title=form.get("title", ""), content=form.get("content", ""), name=form.get("name", ""),
+                     phone=form.get("phone") or None, email=form.get("email") or None,
+                     consent_public=CONSENT.get(form.get("consent_public")),
+                     department_id=None if item else _row_id(form.get("department_id")),
+                     item_code=item.code if item else None, channel="web")
+
+
+@bp.route("/questions/ask", methods=["GET", "POST"])
+def question_ask():
+    """我要咨询: to a department, to the 政府办 when the asker does not know which, or about an item."""
+    session = db_session()
+    item = _asked_item()
+    context = dict(item=item, departments=[] if item else qa.answering_departments(session))
+    if request.method == "GET":
+        return render_template("portal/question_ask.html", values={}, field_errors={}, errors=[],
+                               token=secrets.token_urlsafe(16), **context)
+    f = request.form
+    token = f.get("ask_token", "")
+    done = cookie.get(TOKENS, {}).get(token) if len(token) < 64 else None
+    if done:  # the same page posted again (a double click, 后退 and 提交)
+        return redirect(url_for("portal.my_question", number=qa.get(session, done).number))
+    try:
+        question, code = qa.ask(session, _asking(f, item))
+    except SunhallError as exc:
+        g.db_rollback = True
+        session.rollback()
+        errors = exc.details.get("errors") or {exc.details.get("field") or "form": exc.message}
+        errors = {(k if k in INPUTS else "form"): v for k, v in errors.items()}
+        errors = {k: errors[k] for k in INPUTS if k in errors}
+        return render_template("portal/question_ask.html", values=f, field_errors=errors, errors=list(errors.items()),
+                               token=token, **context), exc.status
+    cookie[TOKENS] = dict(list({**cookie.get(TOKENS, {}), token: question.id}.items())[-MAX_GRANTS:])
+    grant(question.id)
+    cookie[RECEIPT] = {"id": question.id, "number": question.number, "code": code}
+    return redirect(url_for("portal.question_receipt"))
+
+
+def _no_store(response):
+    """A page with a 查询码 stays out of caches (a 后退 does not show it again)."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/questions/receipt")
+def question_receipt():
+    """咨询回执: the 咨询编号 and, this once, the 查询码; a reload shows the number only."""
+    shown = cookie.get(RECEIPT)
+    if not isinstance(shown, dict) or not granted(shown.get("id")):
+        return redirect(url_for("portal.question_lookup"))
+    question = qa.get(db_session(), shown["id"])
+    code = shown.get("code")
+    if code:
+        cookie[RECEIPT] = {"id": question.id, "number": question.number}  # shown once
+    turn = _open_turn(question)
+    return _no_store(make_response(render_template("portal/question_receipt.html", question=question, code=code,
+                                                   turn=turn)))
+
+
+# --- reading ---------------------------------------------------------------------------------------
+
+def _open_turn(question):
+    try:
+        return qa.current_turn(question)
+    except InvalidState:
+        return None
+
+
+def _category_path(session, question) -> list:
+    return faq.path(session, question.category_id) if question.category_id else []
+
+
+@bp.get("/questions/<number>")
+def question(number: str):
+    """A published question: the question, each department's reply, the 逾期说明, and what happened when."""
+    session = db_session()
+    try:
+        question = qa.public_question(session, number)
+    except NotFound as exc:
+        return render_template("portal/question_missing.html", message=exc.message), 404
+    return render_template("portal/question.html", question=question, replies=qa.replies(question),
+                           explanations=qa.explanations(question), timeline=qa.timeline(question),
+                           categories=_category_path(session, question))
+
+
+@bp.route("/questions/lookup", methods=["GET", "POST"])
+def question_lookup():
+    """查询我的咨询: the 咨询编号 and the 查询码 open the question in this browser, public or not."""
+    if request.method == "GET":
+        return render_template("portal/question_lookup.html", values={}, error=None)
+    try:
+        question = qa.find_by_code(db_session(), request.form.get("number", ""), request.form.get("query_code", ""))
+    except NotFound as exc:
+        return render_template("portal/question_lookup.html", values=request.form, error=exc.message), 404
+    grant(question.id)
+    return redirect(url_for("portal.my_question", number=question.number))
+
+
+@bp.get("/questions/mine/<number>")
+def my_question(number: str):
+    """The asker's page: where the question is, until when, the replies, and complaints about them."""
+    session = db_session()
+    question = _granted_question(number)
+    response = make_response(render_template(
+        "portal/question_mine.html", question=question, state=QUESTION_STATES.get(question.state, question.state),
+        turn=_open_turn(question), replies=qa.replies(question), explanations=qa.explanations(question),
+        timeline=qa.timeline(question), complaints=complaints.about_question(session, question),
+        COMPLAINT_STATES=complaints.STATES))
+    return _no_store(response)
+
+
+@bp.post("/questions/leave")
+def leave_questions():
+    """Close the questions opened in this browser (a shared computer)."""
+    cookie.pop(GRANTS, None)
+    cookie.pop(RECEIPT, None)
+    flash("已退出。再次查看请输入咨询编号和查询码。")
+    return redirect(url_for("portal.question_lookup"))
