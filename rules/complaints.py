@@ -20,8 +20,9 @@ from engine.calendar import load_calendar, provisional_text
 from engine.errors import InvalidInput, InvalidState, NotFound
 from engine.models import Case, Department, Question, User
 from engine.qa import service as qa
+from engine.qa import turns
 from engine.service.deadlines import Move
-from engine.service.intake import check_text, next_in_series
+from engine.service.intake import check_text, next_in_series, normalize_phone, personal_phone_problem
 from engine.validation import parse_id, sentences
 
 from .models import Complaint
@@ -118,11 +119,14 @@ def refuse(session: Session, complaint_id: int, actor: User, reason: str) -> Com
 def extend(session: Session, complaint_id: int, actor: User, approver_id: int) -> Complaint:
     """Handled within 30 working days instead of 15, with a head's approval."""
     c = _get(session, complaint_id, actor, ("accepted",))
-    approver = session.get(User, approver_id)
-    if approver is None or approver.id == actor.id or not approver.has_role("leader"):
-        raise InvalidInput("延期须由另一名负责人批准。", field="approver")
+    approver = session.get(User, approver_id) if isinstance(approver_id, int) else None
+    if approver is None or approver.id == actor.id or not approver.has_role("leader") \
+            or approver.department_id != actor.department_id:
+        raise InvalidInput("延期须经本监察机关负责人（另一人）批准，请选择本单位负责人。", field="approver")
     if c.extended:
         raise InvalidState("投诉处理期限已经延长过一次。")
+    if c.handle_due is not None and clock.today() > c.handle_due:
+        raise InvalidState(f"投诉处理期限已于 {c.handle_due} 届满，不能再延期。")
     c.extended = True
     set_dues(c, load_calendar(session))
     return c
@@ -169,6 +173,21 @@ def _next_number(session: Session) -> str:
     return f"TS{today:%Y%m%d}{next_in_series(session, f'complaint{today:%m%d}', today.year):04d}"
 
 
+EMAIL = re.compile(r"[^@\s]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
+
+
+def _contact(value: str) -> str:
+    """A phone number of the complainant's own or an email address: the answer must reach them."""
+    if "@" in value:
+        if not EMAIL.fullmatch(value):
+            raise InvalidInput("联系方式：电子邮箱格式不正确，应如 name@example.com。", field="contact")
+        return value
+    phone = normalize_phone(value)
+    if problem := personal_phone_problem(phone):
+        raise InvalidInput(f"联系方式：{problem}；也可以填写电子邮箱。", field="contact")
+    return phone
+
+
 def file_online(session: Session, filing: Filing) -> tuple[Complaint, str]:
     """投诉 from the public: about a question (its 咨询编号 and 查询码), a case (办件编号 and the
     applicant's certificate number) or a department. Returns the complaint and its 查询码."""
@@ -179,14 +198,21 @@ def file_online(session: Session, filing: Filing) -> tuple[Complaint, str]:
             values[name] = check_text(getattr(filing, name), label, name, length, required=True, multiline=name == "content")
         except InvalidInput as exc:
             found[name] = exc.message
+    if "contact" in values and values["contact"] is not None:
+        try:
+            values["contact"] = _contact(values["contact"])
+        except InvalidInput as exc:
+            found["contact"] = exc.message
     question = case = None
     department_id = None
     if filing.question_number or filing.question_code:
         try:
             question = qa.find_by_code(session, filing.question_number, filing.question_code)
             department_id = question.department_id
-            if question.state not in ("answered", "closed"):  # art. 8: once the department has replied
-                found["question_number"] = "该咨询尚未答复；答复后如不满意，可以凭查询码投诉。"
+            overdue = any(turns.overdue(t) for t in question.turns)
+            if question.state not in ("answered", "closed") and not overdue:
+                # art. 8: once the department has replied; art. 7, 10: or when it is late (逾期未办)
+                found["question_number"] = "该咨询尚未答复，也未超过答复期限；答复后如不满意，或逾期未答复的，可以凭查询码投诉。"
         except NotFound as exc:
             found["question_number"] = exc.message
     elif filing.case_number or filing.cert_number:

@@ -40,14 +40,13 @@ from docx.shared import Mm, Pt
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
-from sqlalchemy import and_, exists, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from engine import clock
 from engine.calendar import load_calendar
 from engine.errors import InvalidInput
-from engine.models import Department, Question, QuestionTurn
-from engine.models.qa import QUESTION_STATES
+from engine.models import Department, QuestionTurn
 from engine.qa import service as qa
 from engine.validation import half_width, sentences
 
@@ -196,6 +195,20 @@ class QuarterReport:
         return self.end - timedelta(days=1)
 
     @property
+    def ongoing(self) -> bool:
+        """The quarter has not ended when the report is made: its figures are so far."""
+        return clock.local_date(self.made_at) <= self.last_day
+
+    @property
+    def note(self) -> str:
+        return f"（截至{self.cutoff.month}月{self.cutoff.day}日，本季度尚未结束）" if self.ongoing else ""
+
+    @property
+    def period(self) -> str:
+        """The quarter as titles name it, with the note while it runs."""
+        return self.label + self.note
+
+    @property
     def columns(self) -> list[tuple[str, str]]:
         """其他结束 only when some turn ended another way."""
         return [(k, v) for k, v in COLUMNS if k != "other" or self.total.other]
@@ -280,7 +293,8 @@ def dashboard_figures(session: Session) -> dict:
     report = quarter_report(session, year, quarter)
     t = report.total
     return {"year": year, "quarter": quarter, "label": report.label, "received": t.received, "on_time": t.on_time,
-            "unexplained": t.unexplained, "open_overdue": t.open_overdue, "on_time_rate": t.on_time_rate}
+            "answered": t.on_time + t.late, "unexplained": t.unexplained, "open_overdue": t.open_overdue,
+            "on_time_rate": t.on_time_rate, "rate": display(t, "on_time_rate")}
 
 
 def display(row: QaRow, key: str) -> str:
@@ -306,12 +320,13 @@ def summary(report: QuarterReport) -> str:
 
 
 def title(report: QuarterReport) -> str:
-    return f"关于{report.label}在线解答工作情况的通报"
+    return f"关于{report.period}在线解答工作情况的通报"
 
 
 def intro(report: QuarterReport) -> str:
+    so_far = f"；截至{chinese_date(report.cutoff)}，本季度尚未结束" if report.ongoing else ""
     return (f"根据{ARTICLE_9}“各行政机关受理提问及办结回复情况每季度通报一次”的规定，现将{report.label}"
-            f"（{chinese_date(report.start)}至{chinese_date(report.last_day)}）在线解答工作情况通报如下。")
+            f"（{chinese_date(report.start)}至{chinese_date(report.last_day)}{so_far}）在线解答工作情况通报如下。")
 
 
 def accountability(report: QuarterReport) -> str:
@@ -333,7 +348,7 @@ def to_excel(report: QuarterReport, path_or_buffer) -> None:
     ws = wb.active
     ws.title = "在线解答通报"
     columns = report.columns
-    ws.append([safe_cell(f"{report.label}在线解答情况通报")])
+    ws.append([safe_cell(f"{report.period}在线解答情况通报")])
     ws["A1"].font = Font(bold=True, size=14)
     ws.append(["单位"] + [label for _, label in columns])
     for cell in ws[2]:
@@ -351,7 +366,7 @@ def to_excel(report: QuarterReport, path_or_buffer) -> None:
             elif key == "average_days" and isinstance(cell.value, float):
                 cell.number_format = "0.0"
     ws.append([])
-    ws.append([safe_cell(f"统计期：{chinese_date(report.start)}至{chinese_date(report.last_day)}；"
+    ws.append([safe_cell(f"统计期：{chinese_date(report.start)}至{chinese_date(report.last_day)}{report.note}；"
                          f"统计截止日：{chinese_date(report.cutoff)}；制表时间："
                          f"{report.made_at.astimezone(clock.LOCAL_TZ):%Y-%m-%d %H:%M}。依据：{ARTICLE_9}。")])
     ws.append(["统计口径："])
@@ -394,7 +409,7 @@ def to_docx(report: QuarterReport, issuer: str, issued: date, path_or_buffer) ->
     para("各有关单位：", indent=False)
     para(intro(report))
     para(summary(report))
-    para(f"{report.label}各单位在线解答情况统计表", size=12, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+    para(f"{report.period}各单位在线解答情况统计表", size=12, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
     columns = report.columns
     grid = doc.add_table(rows=0, cols=len(columns) + 1)
     grid.style = "Table Grid"
@@ -411,89 +426,3 @@ def to_docx(report: QuarterReport, issuer: str, issued: date, path_or_buffer) ->
     para(chinese_date(issued), align=WD_ALIGN_PARAGRAPH.RIGHT)
     doc.core_properties.title, doc.core_properties.author = _plain(title(report)), _plain(issuer)
     doc.save(path_or_buffer)
-
-
-# --- the supervisors' list of questions ---------------------------------------------------------
-
-@dataclass
-class QuestionFilter:
-    department_id: int | None = None
-    state: str | None = None
-    overdue: bool = False
-    forwarded: bool = False
-    unexplained: bool = False
-    page: int = 1
-
-
-FLAG_VALUES = {"": False, "0": False, "1": True, "on": True, "true": True}
-
-
-def parse_filter(session: Session, args) -> QuestionFilter:
-    """The list's filters from a query string; a value that is not one of the offered ones is a
-    Chinese message on its field."""
-    errors: dict[str, str] = {}
-    f = QuestionFilter()
-    dept = (args.get("department") or "").strip()
-    if dept:
-        dept_id = _whole(dept, 1, 10**9)
-        if dept_id is None or session.get(Department, dept_id) is None:
-            errors["department"] = "所选单位不存在，请重新选择。"
-        else:
-            f.department_id = dept_id
-    state = (args.get("state") or "").strip()
-    if state:
-        if state in QUESTION_STATES:
-            f.state = state
-        else:
-            errors["state"] = "状态只能是" + "、".join(QUESTION_STATES.values()) + "之一。"
-    for name, label in (("overdue", "逾期"), ("forwarded", "经转发或移交"), ("unexplained", "逾期未说明")):
-        value = (args.get(name) or "").strip().lower()
-        if value in FLAG_VALUES:
-            setattr(f, name, FLAG_VALUES[value])
-        else:
-            errors[name] = f"“{label}”筛选条件无效。"
-    page = (args.get("page") or "").strip()
-    if page:
-        number = _whole(page, 1, PAGE_MAX)
-        if number is None:
-            errors["page"] = f"页码应为 1 至 {PAGE_MAX} 之间的整数。"
-        else:
-            f.page = number
-    if errors:
-        raise InvalidInput(sentences(errors.values()), field=next(iter(errors)), errors=errors)
-    return f
-
-
-def _late_turn(today: date):
-    return or_(QuestionTurn.late.is_(True), and_(QuestionTurn.finished_at.is_(None), QuestionTurn.due_date < today))
-
-
-def find_questions(session: Session, f: QuestionFilter, per_page: int | None = None) -> tuple[list[Question], int, int]:
-    """One page of questions, newest first, with their turns; and the total and the page count.
-    逾期: a turn finished late or open past its due date today; 经转发或移交: a turn at the 政府办 for
-    forwarding, forwarded to it, or answered and passed on."""
-    today, per_page = clock.today(), per_page or PER_PAGE
-    of_question = QuestionTurn.question_id == Question.id
-    q = select(Question)
-    if f.department_id:
-        q = q.where(or_(Question.department_id == f.department_id,
-                        exists().where(of_question, QuestionTurn.department_id == f.department_id)))
-    if f.state:
-        q = q.where(Question.state == f.state)
-    if f.overdue:
-        q = q.where(exists().where(of_question, _late_turn(today)))
-    if f.unexplained:
-        q = q.where(exists().where(of_question, _late_turn(today),
-                                   or_(QuestionTurn.explanation.is_(None), QuestionTurn.explanation == "")))
-    if f.forwarded:
-        q = q.where(exists().where(of_question, or_(QuestionTurn.kind == "dispatch",
-                                                    QuestionTurn.outcome.in_(("forwarded", "passed")))))
-    total = session.scalar(select(func.count()).select_from(q.subquery()))
-    pages = max(1, -(-total // per_page))
-    page = min(f.page, pages)
-    rows = list(session.scalars(q.options(selectinload(Question.turns).selectinload(QuestionTurn.department),
-                                          selectinload(Question.turns).selectinload(QuestionTurn.to_department),
-                                          selectinload(Question.department))
-                                .order_by(Question.asked_at.desc(), Question.id.desc())
-                                .limit(per_page).offset((page - 1) * per_page)))
-    return rows, total, pages

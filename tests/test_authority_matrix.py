@@ -76,6 +76,7 @@ MATRIX: dict[str, list[Rule]] = {
     # 在线解答 at the workbench: a question sent to 市场监管, waiting at 办理答复 (tests/test_qa_staff_web.py)
     "workbench.questions": [Rule("GET", ALL_STAFF)],
     "workbench.question_new": [Rule("GET", ALL_STAFF), Rule("POST", ALL_STAFF)],
+    "workbench.question_registered": [Rule("GET", ALL_STAFF)],  # the registration just made, shown once
     "workbench.question_page": [Rule("GET", allow(*SEES_CASE), "question")],
     **{f"workbench.{name}": [Rule("POST", allow(*roles), "question")] for name, roles in (
         ("question_answer", ("handler",)), ("question_forward", ("handler",)), ("question_complex", ("handler", "leader")),
@@ -92,6 +93,7 @@ MATRIX: dict[str, list[Rule]] = {
     "workbench.faq_categories": [Rule("GET", allow("admin"))],
     "workbench.faq_category_add": [Rule("POST", allow("admin"))],
     "workbench.faq_category_rename": [Rule("POST", allow("admin"))],
+    "workbench.faq_category_delete": [Rule("POST", allow("admin"))],  # category 1 has sub-categories: refused, kept
     "workbench.index": [Rule("GET", ALL_STAFF)],
     "workbench.intake_items": [Rule("GET", ALL_STAFF)],
     "workbench.intake": [Rule("GET", allow("window", "admin"))],

@@ -393,3 +393,56 @@ def test_search_finds_published_answers_and_library_entries(client, database, ru
     html = client.get("/search?q=蜂蜜小作坊").get_data(as_text=True)
     assert f'href="/faq/{entry}"' in html and f'href="/questions/{number}"' in html
     assert "<span>常见问题</span>" in html and "<span>在线咨询</span>" in html
+
+
+# --- fixes of the QA walk ---------------------------------------------------------------------------
+
+def test_the_public_tree_hides_categories_with_nothing_to_read(client, database, run, library, frozen_clock):
+    empty = run(faq.add_category, As("admin"), "测试空类", library["top"]).id
+    try:
+        _entry(run, library["top"], "个体户怎样登记")
+        home = client.get("/faq").get_data(as_text=True)
+        assert "测试分类</a><span class=\"count\">（1）</span>" in home
+        assert "测试子类" not in home and "测试空类" not in home
+        page = client.get(f"/faq/category/{library['top']}").get_data(as_text=True)
+        assert "个体户怎样登记" in page and "测试子类" not in page and "测试空类" not in page
+        _entry(run, library["sub"], "小餐饮要办许可证吗")
+        page = client.get(f"/faq/category/{library['top']}").get_data(as_text=True)
+        assert "测试子类</a><span class=\"count\">（1）</span>" in page and "测试空类" not in page
+        assert client.get(f"/faq/category/{empty}").status_code == 200  # an address kept from before still opens
+    finally:
+        run(faq.delete_category, As("admin"), empty)
+
+
+def test_the_item_s_questions_are_its_newest_and_the_link_lists_them_all(client, database, run, library,
+                                                                        frozen_clock):
+    """Most askers never name the item: a question its department answered that names the item's
+    words counts too; newest answer first; the link opens /questions for the item."""
+    asked_on_item, on_item, _ = ask(run, database, item=FOOD, title="办证要多久")
+    named, named_number, _ = ask(run, database, title="开小吃店要办食品经营许可证吗")
+    other, other_number, _ = ask(run, database, title="个体户年报怎么报", content="个体户年报在哪里报？")
+    answer(run, asked_on_item, library["sub"], text="承诺 15 个工作日内办结。")
+    clock.travel(datetime(2026, 9, 29, 10, 0, tzinfo=clock.LOCAL_TZ))
+    answer(run, named, library["sub"], text="需要办理食品经营许可证。")
+    answer(run, other, library["sub"], text="在国家企业信用信息公示系统报送。")
+    html = client.get(f"/items/{FOOD}/faq").get_data(as_text=True)
+    assert html.index(f'href="/questions/{named_number}"') < html.index(f'href="/questions/{on_item}"')
+    assert other_number not in html
+    assert f'href="/questions?item={FOOD}" id="item-questions"' in html
+    listing = client.get(f"/questions?item={FOOD}").get_data(as_text=True)
+    assert re.findall(r'href="/questions/(ZX\d+)"', listing) == [named_number, on_item]
+    assert 'id="item-filter"' in listing and f'<input type="hidden" name="item" value="{FOOD}">' in listing
+    narrowed = client.get(f"/questions?item={FOOD}&q=小吃店").get_data(as_text=True)
+    assert re.findall(r'href="/questions/(ZX\d+)"', narrowed) == [named_number]
+    everything = client.get("/questions").get_data(as_text=True)
+    assert other_number in everything and 'id="item-filter"' not in everything
+    assert client.get("/questions?item=999999999999").status_code == 404
+
+
+def test_search_names_who_answered(client, database, run, library, frozen_clock):
+    _entry(run, library["sub"], "蜂蜜小作坊怎样登记")
+    question_id, number, _ = ask(run, database, title="蜂蜜小作坊要办什么证", content="自家做蜂蜜卖需要什么证？")
+    answer(run, question_id, library["sub"], text="需要办理小作坊登记证。")
+    html = client.get("/search?q=蜂蜜小作坊").get_data(as_text=True)
+    assert "<span>答复部门：阳光县市场监督管理局</span>" in html and "<span>解答部门：阳光县市场监督管理局</span>" in html
+    assert "办理部门：" not in html

@@ -387,3 +387,28 @@ def test_nobody_reviews_their_own_reply(run, frozen_clock):
         act(run, qid, qa.review, "zj002", approved=True)
     act(run, qid, qa.review, "zj004", approved=True)
     assert run(lambda s: question(s, qid).state) == "closed"
+
+
+def test_once_a_turn_is_overdue_no_limit_can_make_it_on_time(run, frozen_clock):
+    """The late answer stays late: 认定 and 延期 are for a turn that is still running (art. 7)."""
+    qid, number, code = ask(run)
+    at("2026-10-12")  # due on 10-10
+    with pytest.raises(InvalidState, match="届满"):
+        act(run, qid, qa.mark_complex, "sc003", reason="涉及多项许可")
+    with pytest.raises(InvalidState, match="届满"):
+        act(run, qid, qa.extend, "sc006", reason="情况特殊")
+    # and the asker may complain about the late department before any answer (arts. 7, 8, 10)
+    complaint = run(lambda s: complaints.file_online(s, complaints.Filing(
+        complainant="王小明", contact="13800001111", content="超过期限仍未答复", question_number=number,
+        question_code=code))[0].question_id)
+    assert complaint == qid
+
+
+def test_a_contact_must_reach_the_person(run, frozen_clock):
+    for contact in ("12", "12345", "96128", "someone@"):
+        with pytest.raises(InvalidInput) as exc:
+            run(lambda s, c=contact: complaints.file_online(s, complaints.Filing(
+                complainant="张三", contact=c, content="窗口态度差", department_id=dept(run, "zjj"))))
+        assert "contact" in exc.value.details["errors"]
+    with pytest.raises(InvalidInput, match="公共服务号码"):
+        run(lambda s: qa.ask(s, qa.Asking(title="问", content="内容", name="王", phone="12345", consent_public=False)))

@@ -263,8 +263,8 @@ def test_in_the_quarter_the_cut_off_is_today(run, database, frozen_clock, catego
         t = rows["total"]
         assert (t.received, t.open, t.open_overdue, t.explained, t.unexplained) == (11, 2, 1, 1, 3)
         assert qa_report.dashboard_figures(s) == {
-            "year": 2026, "quarter": 4, "label": "2026年第4季度", "received": 11, "on_time": 6, "unexplained": 3,
-            "open_overdue": 1, "on_time_rate": 0.75}
+            "year": 2026, "quarter": 4, "label": "2026年第4季度", "received": 11, "on_time": 6, "answered": 8,
+            "unexplained": 3, "open_overdue": 1, "on_time_rate": 0.75, "rate": "75.0%"}
         # the quarter before holds only Q0, counted there: late and unexplained
         before = rows_by_code(qa_report.quarter_report(s, 2026, 3), q.dept)
         assert figures(before["scjgj"]) == expect(received=1, late=1, unexplained=1, complaints=1, complaints_open=1,
@@ -357,3 +357,30 @@ def test_a_question_of_the_quarter_before_is_not_counted_even_when_finished_in_t
         assert s.scalar(select(Question.state).where(Question.id == desk.q.questions["Q0"][0])) == "closed"
         report = qa_report.quarter_report(s, 2026, 4)
         assert figures(report.total) == expect()
+
+
+def test_a_quarter_not_yet_ended_says_so_beside_its_period(database, frozen_clock, client):
+    """Monday 2026-09-28: the third quarter runs to 9/30; every form of the 通报 says how far it counts."""
+    note = "（截至9月28日，本季度尚未结束）"
+    with database.transaction(write=False) as s:
+        report = qa_report.quarter_report(s, 2026, 3)
+        assert report.ongoing and report.note == note
+        assert qa_report.title(report) == f"关于2026年第3季度{note}在线解答工作情况的通报"
+        assert "（2026年7月1日至2026年9月30日；截至2026年9月28日，本季度尚未结束）" in qa_report.intro(report)
+        ended = qa_report.quarter_report(s, 2026, 2)
+        assert not ended.ongoing and ended.note == "" and qa_report.title(ended) == "关于2026年第2季度在线解答工作情况的通报"
+    login(client, "jw001")
+    sheet = load_workbook(io.BytesIO(client.get("/supervision/qa/report.xlsx?year=2026&quarter=3").data)).active
+    assert sheet["A1"].value == f"2026年第3季度{note}在线解答情况通报"
+    assert any(isinstance(r[0].value, str) and r[0].value.startswith(f"统计期：2026年7月1日至2026年9月30日{note}；")
+               for r in sheet.iter_rows())
+    doc = Document(io.BytesIO(client.get("/supervision/qa/report.docx?year=2026&quarter=3").data))
+    texts = [p.text for p in doc.paragraphs]
+    assert texts[0] == f"关于2026年第3季度{note}在线解答工作情况的通报"
+    assert f"2026年第3季度{note}各单位在线解答情况统计表" in texts
+    printed = client.get("/supervision/qa/report/print?year=2026&quarter=3").get_data(as_text=True)
+    assert f"<h1>关于2026年第3季度{note}在线解答工作情况的通报</h1>" in printed
+    assert f"2026年第3季度{note}各单位在线解答情况统计表" in printed
+    screen = client.get("/supervision/qa/report?year=2026&quarter=3").get_data(as_text=True)
+    assert f'<small id="qa-ongoing">{note}</small>' in screen and f"2026-09-30{note}；统计截止日 2026-09-28" in screen
+    assert "本季度尚未结束" not in client.get("/supervision/qa/report?year=2026&quarter=2").get_data(as_text=True)

@@ -13,11 +13,12 @@ import pytest
 from sqlalchemy import delete, select
 
 from engine import clock, search
+from engine.errors import PermissionDenied
 from engine.models import Department, FaqCategory, FaqEntry, Question, User
 from engine.qa import faq
 from engine.qa import service as qa
 
-from .conftest import clean_cases
+from .conftest import As, clean_cases
 from .webhelpers import _csrf, login
 from .words import latin_words, report
 
@@ -272,6 +273,7 @@ def test_staff_register_a_phone_question_and_tell_the_asker_its_code(app, databa
     sc001 = Staff(app, "sc001")
     form = text(sc001.get("/workbench/questions/new"))
     assert "96128 电话" in form and 'value="web"' not in form
+    assert "公开时提问人姓名只显示姓氏" in form  # as the column shows it (mask_name)
     refused = sc001.post("/workbench/questions/new", channel="web", title="", content="请问营业执照怎么办？",
                          name="李大妈", phone="12", consent_public="")
     page = text(refused)
@@ -286,15 +288,26 @@ def test_staff_register_a_phone_question_and_tell_the_asker_its_code(app, databa
     market = _dept(database, "scjgj")
     done = sc001.post("/workbench/questions/new", channel="phone", title="营业执照怎么办理", content="请问营业执照怎么办？",
                       name="李大妈", phone="0883-6120315", consent_public="0", department_id=str(market))
-    page = text(done)
-    assert done.status_code == 200
+    # Post/Redirect/Get: the result is a page of its own, showing the 查询码 once
+    assert done.status_code == 302 and done.headers["Location"].endswith("/workbench/questions/registered")
+    shown = sc001.get("/workbench/questions/registered")
+    page = text(shown)
+    assert shown.status_code == 200 and shown.headers["Cache-Control"] == "no-store"
     number, code = by_id(page, "question-number"), by_id(page, "query-code")
     with database.transaction(write=False) as s:
         question = qa.find_by_code(s, number, code)
         assert question.channel == "phone" and question.department_id == market and not question.consent_public
         assert question.registered_by_id is not None
     assert "查询码只显示这一次" in page
+    # a reload shows the number again, not the code, and registers nothing more
+    again = text(sc001.get("/workbench/questions/registered"))
+    assert by_id(again, "question-number") == number and 'id="query-code"' not in again and code not in again
+    assert "查询码已在登记时显示过一次" in again
+    with database.transaction(write=False) as s:
+        assert len(list(s.scalars(select(Question)))) == 1
     assert "96128 电话（李娜 登记）" in text(Staff(app, "sc003").get(f"/workbench/questions/{question.id}"))
+    # another browser has nothing to show: back to the list
+    assert Staff(app, "sc003").get("/workbench/questions/registered").headers["Location"].endswith("/workbench/questions")
 
 
 def test_faq_entries_are_added_edited_withdrawn_and_promoted(app, database, run, categories, frozen_clock):
@@ -425,3 +438,112 @@ def test_hostile_values_are_refused_in_chinese_and_never_break_the_page(app, dat
     page = text(response)
     assert {"category_id-error", "item_code-error", "valid_from-error", "valid_to-error"} <= set(re.findall(r'id="([\w-]+-error)"', page))
     assert Staff(app, "admin").post("/workbench/faq/categories", parent_id=HUGE, name="x").status_code == 422
+
+
+# --- fixes of the QA walk ---------------------------------------------------------------------------
+
+def test_staff_find_a_question_by_its_number_or_title_words(app, database, run, frozen_clock):
+    market = _dept(database, "scjgj")
+    first, number, _ = _ask(run, department=market)
+    second, other, _ = _ask(run, department=market, title="小作坊登记要带什么材料？")
+    sc003 = Staff(app, "sc003")
+    typed = number.lower()[:6] + " " + number[6:].translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    for query, expected in ((typed, [first]), (number[-4:], [first]), ("小作坊", [second]),
+                            ("食品 许可", [first]), ("没有这个词", [])):
+        page = text(sc003.get("/workbench/questions", query_string={"q": query}))
+        assert [int(i) for i in re.findall(r'<tr id="question-(\d+)"', page)] == expected, query
+        assert f'value="{query}"' in page
+    page = text(sc003.get("/workbench/questions", query_string={"q": "没有这个词"}))
+    assert "没有咨询编号或标题与“没有这个词”相符的咨询。" in page
+    # the state tabs keep the words
+    assert 'href="/workbench/questions?state=closed&q=%E5%B0%8F%E4%BD%9C%E5%9D%8A"' in \
+        text(sc003.get("/workbench/questions", query_string={"q": "小作坊"}))
+    # another department's question is not found by its number
+    assert '<tr id="question-' not in text(Staff(app, "ws002").get("/workbench/questions", query_string={"q": number}))
+
+
+def test_the_government_office_may_answer_an_unplaced_question_itself(app, database, run, categories,
+                                                                      frozen_clock):
+    question_id, *_ = _ask(run)
+    office = _dept(database, "zfb")
+    zf002, zf003 = Staff(app, "zf002"), Staff(app, "zf003")
+    page = text(zf002.get(f"/workbench/questions/{question_id}"))
+    assert "转至部门（受理部门）" in page
+    assert f'<option value="{office}">本办答复（阳光县人民政府办公室）</option>' in page
+    assert zf002.post(f"/workbench/questions/{question_id}/dispatch", department_id=str(office),
+                      reason="属本办职责，由本办直接答复。").status_code == 302
+    page = text(zf003.get(f"/workbench/questions/{question_id}"))
+    assert by_id(page, "draft-target") == "本办答复（阳光县人民政府办公室）"
+    assert zf003.post(f"/workbench/questions/{question_id}/review", decision="approve").status_code == 302
+    page = text(zf002.get(f"/workbench/questions/{question_id}"))
+    assert 'id="answer-form"' in page and 'id="forward-form"' not in page
+    # 各部门办理及期限: the finished dispatch has its time, the open turn a dash under 完成 and 办理中 under 结果
+    question = _question(database, question_id)
+    done, open_turn = question.turns
+
+    def cells(turn):
+        return re.findall(r"<td[^>]*>(.*?)</td>", page.split(f'id="turn-{turn.id}"')[1].split("</tr>")[0], re.S)
+    assert cells(done)[5] == "2026-09-28 09:00" and cells(done)[6].startswith("已转发")
+    assert cells(open_turn)[5] == "—" and cells(open_turn)[6] == "办理中"
+    assert "<h3>填写答复（提交审核）</h3>" in page and "<h2>已作出的答复</h2>" in page
+
+
+def test_no_review_of_one_s_own_reply_is_offered(app, database, run, categories, frozen_clock):
+    """林涛 (rs002) holds both posts of 人社局: he answers, and the review is 彭艳's (rs003), not his."""
+    question_id, *_ = _ask(run, department=_dept(database, "rsj"), title="工地老板拖欠工资怎么办")
+    rs002, rs003 = Staff(app, "rs002"), Staff(app, "rs003")
+    assert rs002.post(f"/workbench/questions/{question_id}/answer", answer="可向劳动保障监察大队投诉。", public="1",
+                      category_id=str(categories["food"])).status_code == 302
+    page = text(rs002.get(f"/workbench/questions/{question_id}"))
+    assert 'id="review-form"' not in page and 'id="approve"' not in page
+    assert "您不能审核自己办理的内容" in by_id(page, "own-work")
+    refused = rs002.post(f"/workbench/questions/{question_id}/review", decision="approve")
+    assert refused.status_code == 403 and "您不能审核自己办理的内容" in text(refused)
+    page = text(rs003.get(f"/workbench/questions/{question_id}"))
+    assert 'id="review-form"' in page and 'id="own-work"' not in page
+
+
+def test_an_empty_category_can_be_deleted_and_no_other(app, database, run, categories, frozen_clock):
+    admin = Staff(app, "admin")
+    root, food = categories["root"], categories["food"]
+    page = text(admin.get("/workbench/faq/categories"))
+    assert f'id="delete-{food}"' in page and f'id="delete-{root}"' not in page  # only a leaf without entries
+    refused = admin.post(f"/workbench/faq/categories/{root}/delete")
+    assert refused.status_code == 409
+    assert by_id(text(refused), f"delete-{root}-error") == "分类“测试：市场监管”下还有下级分类，请先删除下级分类。"
+    entry = run(faq.add_entry, As("sc003"), faq.EntryInput("小吃店要办许可吗", "要办吗？", "要办。", food,
+                                                           valid_from=date(2026, 9, 1), valid_to=date(2026, 9, 2)))
+    refused = admin.post(f"/workbench/faq/categories/{food}/delete")  # a withdrawn entry still holds it
+    assert refused.status_code == 409 and "还有 1 条常见问题（含已停止展示的）" in text(refused)
+    with database.transaction() as s:
+        s.execute(delete(FaqEntry).where(FaqEntry.id == entry.id))
+    question_id, *_ = _ask(run, department=_dept(database, "scjgj"))
+    Staff(app, "sc003").post(f"/workbench/questions/{question_id}/answer", answer="需要。", public="1",
+                             category_id=str(food))
+    refused = admin.post(f"/workbench/faq/categories/{food}/delete")  # chosen in a reply awaiting review
+    assert refused.status_code == 409 and "有待审核的答复选用了分类“食品经营”" in text(refused)
+    Staff(app, "sc005").post(f"/workbench/questions/{question_id}/review", decision="approve")
+    refused = admin.post(f"/workbench/faq/categories/{food}/delete")
+    assert refused.status_code == 409 and "已有 1 件咨询归入分类“食品经营”，不能删除。" in text(refused)
+    spare = run(faq.add_category, As("admin"), "测试：空分类", root).id
+    assert Staff(app, "sc003").post(f"/workbench/faq/categories/{spare}/delete").status_code == 403
+    done = admin.post(f"/workbench/faq/categories/{spare}/delete", follow=True)
+    assert "已删除分类“测试：空分类”" in text(done)
+    with database.transaction(write=False) as s:
+        assert s.get(FaqCategory, spare) is None and s.get(FaqCategory, food) is not None
+    assert admin.post(f"/workbench/faq/categories/{spare}/delete").status_code == 404
+    with pytest.raises(PermissionDenied):
+        run(faq.delete_category, As("sc003"), food)
+
+
+def test_faq_lists_are_newest_first_by_the_day_shown_from(app, database, run, categories, frozen_clock):
+    food = categories["food"]
+
+    def add(title, day):
+        return run(faq.add_entry, As("sc003"), faq.EntryInput(title, f"{title}？", "解答。", food, valid_from=day)).id
+    later = add("九月二十八日起展示", date(2026, 9, 28))
+    earlier = add("九月一日起展示", date(2026, 9, 1))  # written after, shown from before
+    listing = text(Staff(app, "sc003").get(f"/workbench/faq?category={food}"))
+    assert listing.index(f'id="entry-{later}"') < listing.index(f'id="entry-{earlier}"')
+    public = app.test_client().get(f"/faq/category/{food}").get_data(as_text=True)
+    assert public.index("九月二十八日起展示") < public.index("九月一日起展示")

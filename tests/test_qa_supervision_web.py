@@ -102,6 +102,23 @@ def test_filters(client, questions, query, expected):
     assert numbers(html) == [questions[name].number for name in expected]
 
 
+def test_find_a_question_by_its_number_or_title_words(client, questions):
+    """The number as read out on the phone: spaces, lower case, full-width digits; or words of the title."""
+    login(client, "jw001")
+    q1, q2 = questions["q1"], questions["q2"]
+    typed = q2.number.lower()[:8] + " " + q2.number[8:].translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    for query, expected in ((typed, [q2]), (q1.number[-6:], [q1]), ("医师", [q2]), ("咨询 食品", [q1]),
+                            ("没有这个词", [])):
+        html = client.get("/supervision/qa", query_string={"q": query}).get_data(as_text=True)
+        assert numbers(html) == [q.number for q in expected], query
+        assert f'value="{query}"' in html
+    both = client.get("/supervision/qa", query_string={"q": "咨询", "state": "closed"}).get_data(as_text=True)
+    assert numbers(both) == [q2.number, q1.number]
+    refused = client.get("/supervision/qa", query_string={"q": "字" * 51})
+    assert refused.status_code == 422
+    assert 'id="error-q">咨询编号或标题关键词不能超过 50 个字。<' in refused.get_data(as_text=True)
+
+
 def test_an_explanation_takes_a_question_off_the_unexplained_list(client, run, questions):
     q2 = questions["q2"]
 
@@ -135,9 +152,9 @@ def test_a_bad_filter_is_a_chinese_message_beside_its_field(client, questions, q
 
 
 def test_paging(client, questions, monkeypatch):
-    from rules import qa_report
+    from rules import qa_questions
 
-    monkeypatch.setattr(qa_report, "PER_PAGE", 2)
+    monkeypatch.setattr(qa_questions, "PER_PAGE", 2)
     login(client, "jw001")
     first = client.get("/supervision/qa").get_data(as_text=True)
     second = client.get("/supervision/qa?page=2").get_data(as_text=True)
@@ -186,8 +203,8 @@ def test_dashboard_panel_and_report_of_the_current_quarter(client, questions):
     # 2026 Q4 so far: received Q1, Q2 (市场监管), Q2 (卫生健康), Q3 = 4; on time Q1; Q2 late at 卫生健康
     # unexplained, Q3 open and overdue unexplained
     assert "在线解答：2026年第4季度" in panel
-    assert re.findall(r"<b>(\d+)</b><span>([^<（]+)", panel) == [
-        ("4", "受理咨询"), ("1", "按时答复"), ("2", "逾期未说明"), ("1", "办理中已逾期")]
+    assert re.findall(r"<b>([^<]+)</b><span>([^<]+)", panel) == [
+        ("4", "受理咨询"), ("50.0%", "按时答复率（按时 1 / 已答复 2）"), ("2", "逾期未说明"), ("1", "办理中已逾期")]
     assert "/supervision/qa/report?year=2026&amp;quarter=4" in panel
     report = client.get("/supervision/qa/report")
     assert report.status_code == 200

@@ -328,3 +328,16 @@ def test_the_demo_indexes_no_internal_flow(database):
             assert all("/items/" not in hit.url or "督办" not in hit.title for hit in search.query(s, text).hits)
         titles = [hit.title for hit in search.query(s, "电子监察督办").hits]
         assert "电子监察督办" not in titles
+
+
+def test_a_short_form_finds_the_long_one_and_back(database):
+    """People write 社保 and 医保; answers say 社会保险 and 医疗保险 (and the other way round)."""
+    with database.transaction() as s:
+        search.publish(s, "faq", "test/long", title="城乡居民社会保险怎么缴费", body="每年9月至12月缴纳。", url="/faq/long")
+        search.publish(s, "faq", "test/short", title="社保卡丢了怎么办", body="到人社局窗口挂失补办。", url="/faq/short")
+    try:
+        assert "/faq/long" in urls(find(database, "社保"))
+        assert "/faq/short" in urls(find(database, "社会保险"))
+    finally:
+        with database.transaction() as s:
+            search.withdraw_prefix(s, "faq", "test/")

@@ -19,7 +19,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from werkzeug.serving import run_simple
 
@@ -36,7 +36,7 @@ from engine.bpmn import validate_file
 from engine.config import ConfigError, Settings
 from engine.db import Database
 from engine.errors import SunhallError
-from engine.models import User
+from engine.models import Question, User
 from engine.service import deploy_process
 from engine.service.deadlines import recompute_all
 
@@ -218,7 +218,9 @@ def demo(history: bool, until: str | None = None):
         if history:
             made = load_history(db, until=end)
             upto = f"截至{end.year}年{end.month}月{end.day}日" if end else "过去一年"
-            console.print(f"已生成{upto}的办件 {made} 件。" if made else "历史办件已生成过，未重复生成。")
+            with db.transaction(write=False) as session:
+                asked = session.scalar(select(func.count()).select_from(Question))
+            console.print(f"已生成{upto}的办件 {made} 件、在线咨询 {asked} 条。" if made else "历史办件已生成过，未重复生成。")
     console.print(f"演示数据就绪：新建 {result.created_users} 名人员，{result.items} 个事项，流程 {', '.join(result.definitions)}。")
     _print_accounts(result)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from .. import clock, search
@@ -19,6 +19,7 @@ from ..validation import parse_id, sentences
 from .service import is_staff, public_questions, replies
 
 MAX_DEPTH = 3
+NEWEST_FIRST = (FaqEntry.valid_from.desc(), FaqEntry.id.desc())  # the lists' order: 发布日期, then the newest written
 
 
 # --- the category tree (administrators keep it) ----------------------------------------------------
@@ -115,6 +116,31 @@ def rename_category(session: Session, actor, category_id, name) -> FaqCategory:
     if any(c.name == name and c.id != category.id for c in _siblings(session, category.parent_id)):
         raise InvalidInput(f"同一级已有分类“{name}”。", field="name")
     category.name = name
+    return category
+
+
+def delete_category(session: Session, actor, category_id) -> FaqCategory:
+    """An empty category goes: no sub-category, no FAQ entry (withdrawn ones too), no question filed
+    under it or chosen for it in a reply awaiting review. The category is returned, gone."""
+    _require_admin(actor)
+    category_id = parse_id(category_id)
+    category = session.get(FaqCategory, category_id) if category_id is not None else None
+    if category is None:
+        raise NotFound("分类不存在。")
+    name = category.name
+    if session.scalars(select(FaqCategory.id).where(FaqCategory.parent_id == category.id)).first() is not None:
+        raise InvalidState(f"分类“{name}”下还有下级分类，请先删除下级分类。")
+    entries = session.scalar(select(func.count()).select_from(FaqEntry).where(FaqEntry.category_id == category.id))
+    if entries:
+        raise InvalidState(f"分类“{name}”下还有 {entries} 条常见问题（含已停止展示的），不能删除；请先将其改归其他分类。")
+    filed = session.scalar(select(func.count()).select_from(Question).where(Question.category_id == category.id))
+    if filed:
+        raise InvalidState(f"已有 {filed} 件咨询归入分类“{name}”，不能删除。")
+    drafts = session.scalars(select(Question).where(Question.state != "closed"))
+    if any((q.case.data or {}).get("category_id") == category.id for q in drafts):
+        raise InvalidState(f"有待审核的答复选用了分类“{name}”，审核完成前不能删除。")
+    session.delete(category)
+    session.flush()
     return category
 
 
@@ -231,7 +257,8 @@ def promote(session: Session, actor, question: Question, category_id=None) -> Fa
 
 def entries_query(session: Session, *, category_id: int | None = None, item_id: int | None = None,
                   department_id: int | None = None, day: date | None = None, withdrawn: bool = False):
-    """The entries valid on ``day`` (today), newest first; ``withdrawn``: every entry, for management."""
+    """The entries valid on ``day`` (today), newest first (by 发布日期, the day shown from);
+    ``withdrawn``: every entry, for management."""
     stmt = select(FaqEntry) if withdrawn else select(FaqEntry).where(valid_on(day or clock.today()))
     if category_id is not None:
         stmt = stmt.where(FaqEntry.category_id.in_(descendants(session, category_id)))
@@ -239,13 +266,37 @@ def entries_query(session: Session, *, category_id: int | None = None, item_id: 
         stmt = stmt.where(FaqEntry.item_id == item_id)
     if department_id is not None:
         stmt = stmt.where(FaqEntry.department_id == department_id)
-    return stmt.order_by(FaqEntry.id.desc())
+    return stmt.order_by(*NEWEST_FIRST)
 
 
 def counts_by_category(session: Session) -> dict[int, int]:
-    from sqlalchemy import func
     return dict(session.execute(select(FaqEntry.category_id, func.count()).where(valid_on(clock.today()))
                                 .group_by(FaqEntry.category_id)).all())
+
+
+# --- an item's questions (its 网上咨询) -------------------------------------------------------------
+
+ABOUT_ITEM_PAGES = 4  # of the index's pages (50 each): the questions most like the item's name
+
+
+def questions_about(session: Session, item: Item):
+    """The published questions about an item, newest answer first (a select to page): those asked on
+    its page, and those its department answered that the search index finds under the item's name
+    (every word; most askers never name the item)."""
+    version = item.current_version
+    department = session.get(Department, item.department_id)
+    departments = [d for d in (item.department_id, department.parent_id if department else None) if d]
+    numbers: list[str] = []
+    for page in range(1, ABOUT_ITEM_PAGES + 1):
+        found = search.query(session, version.name if version else "", source="qa", department_id=departments,
+                             page=page, per_page=search.MAX_PER_PAGE)
+        if not found.every_word or not found.hits:
+            break
+        numbers += [hit.ref for hit in found.hits]
+        if page >= found.pages:
+            break
+    about = Question.item_id == item.id
+    return public_questions(session).where(or_(about, Question.number.in_(numbers)) if numbers else about)
 
 
 # --- search ----------------------------------------------------------------------------------------
@@ -272,5 +323,5 @@ def reindex(session: Session) -> None:
         publish(session, question)
 
 
-__all__ = ["tree", "path", "add_category", "rename_category", "add_entry", "update_entry", "withdraw_entry",
-           "promote", "may_edit", "entries_query", "counts_by_category", "publish_entry", "reindex", "EntryInput", "User"]
+__all__ = ["tree", "path", "add_category", "rename_category", "delete_category", "add_entry", "update_entry", "withdraw_entry",
+           "promote", "may_edit", "entries_query", "questions_about", "counts_by_category", "publish_entry", "reindex", "EntryInput", "User"]

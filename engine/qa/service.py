@@ -29,7 +29,7 @@ from ..service.intake import (
     check_text,
     next_in_series,
     normalize_phone,
-    phone_problem,
+    personal_phone_problem,
     start_case,
 )
 from ..service.tasks import complete_task
@@ -150,7 +150,7 @@ class Asking:
         phone = check_text(self.phone, "联系电话", "phone", 40)
         if phone is not None:
             phone = normalize_phone(phone)
-            if problem := phone_problem(phone):
+            if problem := personal_phone_problem(phone):
                 raise InvalidInput(f"联系电话：{problem}。", field="phone")
         self.phone = phone
 
@@ -409,11 +409,19 @@ def _of_department(actor, turn: QuestionTurn, roles=("handle", "review")) -> boo
                                 or actor.has_role("leader") and actor.department_id == turn.department_id)
 
 
+def _before_due(turn: QuestionTurn, what: str) -> None:
+    """A limit is set while it runs: once the turn is overdue, neither 认定 nor 延期 can make the
+    answer on time; the department explains the delay instead (art. 7: 逾期说明)."""
+    if turns.overdue(turn):
+        raise InvalidState(f"答复期限已于 {turn.due_date} 届满，不能再{what}；不能按期答复的，请作出逾期说明。")
+
+
 def mark_complex(session: Session, question: Question, actor, reason) -> QuestionTurn:
     """重要复杂问题: 10 working days from the question's arrival in the department."""
     turn = current_turn(question)
     if turn.kind != "answer" or not _of_department(actor, turn):
         raise PermissionDenied("只有答复部门的承办、审核人员或负责人可以认定重要复杂问题。")
+    _before_due(turn, "认定为重要复杂问题")
     if turn.complex or turn.extended:
         raise InvalidState("此咨询已认定为重要复杂问题或已延期。")
     turn.complex, turn.complex_reason, turn.complex_at = True, _reason(reason, "认定理由", "reason"), clock.now()
@@ -430,6 +438,7 @@ def extend(session: Session, question: Question, actor, reason) -> QuestionTurn:
         raise PermissionDenied("延长答复期限须经本单位负责人同意，只有答复部门的负责人可以批准。")
     if turn.extended:
         raise InvalidState("答复期限已经延长过一次。")
+    _before_due(turn, "延长答复期限")
     turn.extended, turn.extension_reason = True, _reason(reason, "延期理由", "reason")
     turn.extension_approver_id, turn.extended_at, turn.limit_days = actor.id, clock.now(), turns.EXTENDED_DAYS
     _retime(session, question, turn, actor, f"经负责人同意延长答复期限至 {turns.EXTENDED_DAYS} 个工作日：{turn.extension_reason}")

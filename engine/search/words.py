@@ -19,6 +19,10 @@ MAX_QUERY = 100  # characters of a query; the rest is ignored
 STOP_WORDS = frozenset(
     "的 了 和 与 及 或 我 我们 你 想 要 去 在 是 有 吗 呢 啊 吧 把 给 到 被 怎么 怎样 如何 什么 哪里 哪儿 哪个 哪些 "
     "需要 可以 请问 办 办理 申请 一下 材料 流程 条件 手续 多久 多少 费用 地点 时间".split())
+#: words people shorten: a text with either form is found by both (社保 finds 社会保险)
+SHORT_FORMS = (("社保", "社会保险"), ("医保", "医疗保险"), ("公积金", "住房公积金"), ("个体户", "个体工商户"),
+               ("房产证", "不动产权证"), ("低保", "最低生活保障"), ("健康证", "健康证明"), ("信息公开", "政府信息公开"))
+_OTHER_FORM = {a: b for pair in SHORT_FORMS for a, b in (pair, pair[::-1])}
 _WORD = re.compile(r"[^\W_]+")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 
@@ -40,6 +44,9 @@ def _jieba() -> jieba.Tokenizer:
                 jieba.setLogLevel(logging.WARNING)
                 tokenizer = jieba.Tokenizer()
                 tokenizer.initialize()
+                for word in _OTHER_FORM:  # each form is one word, so that the other can be added
+                    if not tokenizer.FREQ.get(word):
+                        tokenizer.add_word(word, tokenizer.suggest_freq(word, tune=False))
                 _segmenter = tokenizer
     return _segmenter
 
@@ -88,6 +95,7 @@ def tokens(text: str) -> str:
         for word, parts in _segment(chunk):
             out.extend(parts)
             out.append(word)
+    out.extend(_OTHER_FORM[w] for w in list(out) if w in _OTHER_FORM)
     return " ".join(out)
 
 

@@ -68,6 +68,15 @@ def normalize_phone(value: str) -> str:
     return m.group(1) if m else n
 
 
+def personal_phone_problem(value: str) -> str | None:
+    """As :func:`phone_problem`, for a person's own number to be called or texted back on: a public
+    service number (12345, 96128 …) reaches an office, not the person."""
+    problem = phone_problem(value)
+    if problem is None and re.fullmatch(r"1\d{4}|9[56]\d{3,6}|[48]00-?\d{3}-?\d{4}", value):
+        return "这是公共服务号码，请填写您本人的手机号码或固定电话"
+    return problem
+
+
 def phone_problem(value: str) -> str | None:
     """None when the (normalized) number is a mobile, a landline with or without its area code and
     extension, a 400/800 number or a public service number; else what a valid one looks like."""

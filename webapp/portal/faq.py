@@ -6,9 +6,8 @@ from __future__ import annotations
 from flask import abort, render_template
 from sqlalchemy import func, select
 
-from engine.models import FaqCategory, FaqEntry, Item, Question
+from engine.models import FaqCategory, FaqEntry, Item
 from engine.qa import faq
-from engine.qa import service as qa
 from engine.service import public
 
 from ..db import db_session
@@ -24,11 +23,18 @@ def _entries_page(session, stmt, page: int) -> tuple[list[FaqEntry], int, int, i
     return list(session.scalars(stmt.limit(PER_PAGE).offset((page - 1) * PER_PAGE))), total, page, pages
 
 
+def _shown(nodes: list[faq.Node]) -> list[faq.Node]:
+    """The categories with valid entries at or below them (an empty one leads nowhere)."""
+    for node in nodes:
+        node.children = _shown(node.children)
+    return [node for node in nodes if node.count]
+
+
 def _library(category: FaqCategory | None):
     session = db_session()
     stmt = faq.entries_query(session, category_id=category.id if category else None)
     entries, total, page, pages = _entries_page(session, stmt, _page_number())
-    return render_template("portal/faq.html", tree=faq.tree(session, faq.counts_by_category(session)),
+    return render_template("portal/faq.html", tree=_shown(faq.tree(session, faq.counts_by_category(session))),
                            category=category, trail=faq.path(session, category.id) if category else [],
                            entries=entries, total=total, page=page, pages=pages)
 
@@ -67,7 +73,6 @@ def item_faq(code: str):
     item = item_or_404(code)
     session = db_session()
     entries = list(session.scalars(faq.entries_query(session, item_id=item.id)))
-    asked = list(session.scalars(qa.public_questions(session).where(Question.item_id == item.id)
-                                 .limit(ITEM_QUESTIONS)))
+    asked = list(session.scalars(faq.questions_about(session, item).limit(ITEM_QUESTIONS)))
     return render_template("portal/item_faq.html", item=item, v=item.current_version, tab="faq", entries=entries,
                            asked=asked)

@@ -10,7 +10,7 @@ import secrets
 
 from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
 from flask import session as cookie
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from engine import search as index
 from engine.errors import InvalidState, NotFound, SunhallError
@@ -57,15 +57,20 @@ def _granted_question(number: str) -> Question:
 
 # --- the list --------------------------------------------------------------------------------------
 
-def _published_page(session, keyword: str, page: int):
-    """(questions, total, page, pages): by the search index when a keyword is given, else newest first."""
-    if keyword:
+def _published_page(session, keyword: str, page: int, item=None):
+    """(questions, total, page, pages): by the search index when a keyword is given, else newest first;
+    an item's questions (few) with every word of the keyword in their title or content."""
+    if keyword and item is None:
         results = index.query(session, keyword, source="qa", page=page, per_page=PER_PAGE)
         numbers = [hit.ref for hit in results.hits]
         found = {q.number: q for q in session.scalars(qa.public_questions(session).where(
             Question.number.in_(numbers)))} if numbers else {}
         return [found[n] for n in numbers if n in found], results.total, results.page, results.pages
-    stmt = qa.public_questions(session)
+    stmt = qa.public_questions(session) if item is None else faq.questions_about(session, item)
+    if item is not None:
+        for word in keyword.split():
+            stmt = stmt.where(or_(Question.title.contains(word, autoescape=True),
+                                  Question.content.contains(word, autoescape=True)))
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
     page = min(page, pages)
@@ -74,12 +79,15 @@ def _published_page(session, keyword: str, page: int):
 
 @bp.get("/questions")
 def questions():
-    """在线咨询: the answers departments published, newest first, with a keyword filter."""
+    """在线咨询: the answers departments published, newest first, with a keyword filter; ``?item=``
+    the questions about one item (its 网上咨询 links here)."""
     session = db_session()
     keyword = index.clean_query(request.args.get("q", ""))
-    rows, total, page, pages = _published_page(session, keyword, _page_number())
+    item = _asked_item()
+    rows, total, page, pages = _published_page(session, keyword, _page_number(), item)
+    chosen = {k: v for k, v in (("q", keyword), ("item", item.code if item else "")) if v}
     return render_template("portal/questions.html", rows=rows, total=total, page=page, pages=pages, q=keyword,
-                           chosen={"q": keyword} if keyword else {}, replies=qa.replies)
+                           item=item, chosen=chosen, replies=qa.replies)
 
 
 # --- asking ----------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from flask import render_template, request
 
 from engine import search as index
 from engine.models.items import ITEM_CATEGORIES
+from engine.qa import service as qa
 from engine.service import public
 
 from ..db import db_session
@@ -16,12 +17,14 @@ PER_PAGE = 10
 
 
 def _departments(session) -> list[tuple[str, str, list[int]]]:
-    """(code, label, ids) of the departments with public items; a bureau covers its sections."""
+    """(code, label, ids) of the departments with public items; a bureau covers its sections; then
+    the departments answering questions (在线咨询, 常见问题) that have no public item, the 政府办 among them."""
     choices = []
     for top, sections in public.department_tree(session):
         choices.append((top.code, top.name, [top.id, *(s.id for s in sections)]))
         choices += [(s.code, f"{top.name} · {s.name}", [s.id]) for s in sections]
-    return choices
+    listed = {code for code, _, _ in choices}
+    return choices + [(d.code, d.name, [d.id]) for d in qa.answering_departments(session) if d.code not in listed]
 
 
 @bp.get("/search")

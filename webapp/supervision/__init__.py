@@ -259,7 +259,8 @@ def complaint_list():
             session.rollback()
             error = exc.message
     rows = list(session.scalars(select(Complaint).order_by(Complaint.received_at.desc()).limit(200)))
-    leaders = [u for u in session.scalars(select(User)) if u.has_role("leader") and u.id != current_user.id]
+    leaders = [u for u in session.scalars(select(User).where(User.department_id == current_user.department_id))
+               if u.has_role("leader") and u.id != current_user.id]  # the supervision office's own head
     questions = dict(session.execute(select(Question.id, Question.number).where(
         Question.id.in_({c.question_id for c in rows if c.question_id}))).all())
     cases = dict(session.execute(select(Case.id, Case.number).where(

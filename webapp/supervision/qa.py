@@ -17,6 +17,7 @@ from engine.qa import faq
 from engine.qa import service as qa
 from engine.qa import turns as qa_turns
 from rules import complaints, qa_report
+from rules import qa_questions as question_list
 
 from ..db import db_session
 from . import bp, me, supervisor_only
@@ -34,12 +35,12 @@ def qa_questions():
     session = db_session()
     errors: dict[str, str] = {}
     try:
-        f = qa_report.parse_filter(session, request.args)
-        rows, total, pages = qa_report.find_questions(session, f)
+        f = question_list.parse_filter(session, request.args)
+        rows, total, pages = question_list.find_questions(session, f)
     except InvalidInput as exc:
         g.db_rollback = True
         errors = dict(exc.details.get("errors") or {exc.details.get("field") or "_form": exc.message})
-        f, rows, total, pages = qa_report.QuestionFilter(), [], 0, 1
+        f, rows, total, pages = question_list.QuestionFilter(), [], 0, 1
     return render_template("supervision/qa_list.html", rows=rows, total=total, pages=pages, page=min(f.page, pages),
                            args=request.args, errors=errors, states=QUESTION_STATES, kinds=TURN_KINDS,
                            outcomes=TURN_OUTCOMES, channels=QUESTION_CHANNELS, today=clock.today(),

@@ -11,7 +11,7 @@ from flask_login import login_required
 from sqlalchemy import func, or_, select
 
 from engine import clock
-from engine.errors import InvalidInput, NotFound, PermissionDenied
+from engine.errors import InvalidInput, InvalidState, NotFound, PermissionDenied
 from engine.models import Department, FaqCategory, FaqEntry, Item
 from engine.qa import faq as library
 from engine.qa import service as qa
@@ -85,7 +85,7 @@ def faq_entries():
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     pages = max(1, -(-total // PAGE))
     page = min(max(1, args.get("page", 1, type=int)), pages)
-    rows = list(session.scalars(stmt.order_by(FaqEntry.id.desc()).limit(PAGE).offset((page - 1) * PAGE)))
+    rows = list(session.scalars(stmt.order_by(*library.NEWEST_FIRST).limit(PAGE).offset((page - 1) * PAGE)))
     items = {i.id: i for i in session.scalars(select(Item).where(Item.id.in_({r.item_id for r in rows if r.item_id})))}
     return render_template("workbench/faq_list.html", rows=rows, total=total, page=page, pages=pages, state=state,
                            states=STATES, state_of=lambda e: state_of(e, today), keyword=keyword, category=category,
@@ -206,11 +206,12 @@ def _admin() -> None:
         raise PermissionDenied("统一分类由系统管理员维护。")
 
 
-def _categories(form: str | None = None, values=None, errors: dict | None = None, status: int = 200):
+def _categories(form: str | None = None, values=None, errors: dict | None = None, status: int = 200,
+                error: str | None = None):
     session = db_session()
     return render_template("workbench/faq_categories.html", tree=library.tree(session, library.counts_by_category(session)),
                            max_depth=library.MAX_DEPTH, form=form, values=values or {}, field_errors=errors or {},
-                           summary=[(f"{form}-{k}", v) for k, v in (errors or {}).items()]), status
+                           summary=[(f"{form}-{k}", v) for k, v in (errors or {}).items()], error=error), status
 
 
 @bp.get("/workbench/faq/categories")
@@ -251,3 +252,19 @@ def faq_category_rename(category_id: int):
     return _category_act(f"rename-{category_id}",
                          lambda session: library.rename_category(session, me(), category_id, request.form.get("name", "")),
                          lambda c: f"分类已改名为“{c.name}”。")
+
+
+@bp.post("/workbench/faq/categories/<int:category_id>/delete")
+@login_required
+def faq_category_delete(category_id: int):
+    """删除 an empty category; one with sub-categories, entries or questions stays, with the reason."""
+    _admin()
+    session = db_session()
+    try:
+        category = library.delete_category(session, me(), category_id)
+    except InvalidState as exc:
+        g.db_rollback = True
+        session.rollback()
+        return _categories(f"delete-{category_id}", status=exc.status, error=exc.message)
+    flash(f"已删除分类“{category.name}”。")
+    return redirect(url_for("workbench.faq_categories"))

@@ -5,7 +5,8 @@ Every command is the service's (engine/qa), which checks who may do it; the page
 
 from __future__ import annotations
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import flash, g, make_response, redirect, render_template, request, url_for
+from flask import session as cookie
 from flask_login import login_required
 from sqlalchemy import case as when
 from sqlalchemy import func, select
@@ -18,6 +19,7 @@ from engine.qa import faq
 from engine.qa import service as qa
 from engine.qa import turns as clocks
 from engine.service.common import can_work
+from rules import qa_questions
 
 from ..db import db_session
 from . import bp
@@ -27,6 +29,7 @@ from .faq import may_edit, row_id
 PAGE = 20
 STAFF_CHANNELS = {k: v for k, v in QUESTION_CHANNELS.items() if k != "web"}  # web questions come from the column
 HANDLE, REVIEWS, DISPATCH = ("handle",), qa.REVIEW_STEPS, ("dispatch",)
+REGISTERED = "registered_question"  # the registration to show once: {"id", "code"} (the signed session)
 
 
 def _question(question_id: int) -> Question:
@@ -65,12 +68,15 @@ def questions():
     state = request.args.get("state") or ""
     if state not in QUESTION_STATES:
         state = ""
+    keyword = (request.args.get("q") or "").strip()[:qa_questions.KEYWORD_MAX]
     stmt = select(Question)
     scope = qa.staff_scope(user)
     if scope is not True:
         stmt = stmt.where(scope)
     if state:
         stmt = stmt.where(Question.state == state)
+    if keyword:
+        stmt = stmt.where(qa_questions.matching(keyword))
     todo = _workable(session, user)
     visible_todo = set(session.scalars(stmt.with_only_columns(Question.id).where(Question.id.in_(list(todo))))) \
         if todo else set()
@@ -81,7 +87,7 @@ def questions():
     rows = list(session.scalars(stmt.order_by(*order, Question.asked_at.desc(), Question.id.desc())
                                 .limit(PAGE).offset((page - 1) * PAGE)))
     return render_template("workbench/questions.html", rows=rows, todo=todo, todo_count=len(visible_todo),
-                           total=total, page=page, pages=pages, state=state, states=QUESTION_STATES,
+                           total=total, page=page, pages=pages, state=state, states=QUESTION_STATES, keyword=keyword,
                            channels=QUESTION_CHANNELS, turn_of=lambda q: turn_of(q, user), overdue=clocks.overdue,
                            today=clock.today())
 
@@ -114,8 +120,28 @@ def question_new():
         errors = _field_errors(exc)
         return render_template("workbench/question_new.html", values=f, field_errors=errors, error=exc.message,
                                errors=[(name, message) for name, message in errors.items()], **context), exc.status
-    return render_template("workbench/question_registered.html", question=question, code=code,
-                           channels=QUESTION_CHANNELS, readable=qa.may_read(session, question, me()))
+    # Post/Redirect/Get: reloading the result page shows it again, it never registers the question twice
+    cookie[REGISTERED] = {"id": question.id, "code": code}
+    return redirect(url_for("workbench.question_registered"))
+
+
+@bp.get("/workbench/questions/registered")
+@login_required
+def question_registered():
+    """登记结果: the 咨询编号 and, this once, the 查询码; a reload shows the number only."""
+    shown = cookie.get(REGISTERED)
+    if not isinstance(shown, dict) or not isinstance(shown.get("id"), int):
+        return redirect(url_for("workbench.questions"))
+    session = db_session()
+    question = qa.get(session, shown["id"])
+    code = shown.get("code")
+    if code:
+        cookie[REGISTERED] = {"id": question.id}  # the 查询码 is shown once
+    response = make_response(render_template("workbench/question_registered.html", question=question, code=code,
+                                              channels=QUESTION_CHANNELS,
+                                              readable=qa.may_read(session, question, me())))
+    response.headers["Cache-Control"] = "no-store"  # a 后退 does not show the 查询码 again
+    return response
 
 
 def _field_errors(exc: SunhallError) -> dict[str, str]:
@@ -142,6 +168,15 @@ def _sent_back(done: list[CaseTask], task: CaseTask | None) -> CaseTask | None:
     last = done[-1]
     return last if last.step_id in REVIEWS and last.approved is False and last.department_id == task.department_id \
         else None
+
+
+def _own_work(done: list[CaseTask], task: CaseTask | None, user) -> bool:
+    """Whether the step under review is the user's own (the service refuses it; the page says so)."""
+    if task is None or task.step_id not in REVIEWS:
+        return False
+    step = "dispatch" if task.step_id == "dispatch_review" else "handle"
+    reviewed = max((t for t in done if t.step_id == step), key=lambda t: t.id, default=None)
+    return reviewed is not None and reviewed.completed_by_id == user.id
 
 
 def _reply_department(question: Question) -> int:
@@ -187,6 +222,7 @@ def _page(question: Question, error: str | None = None, values=None, status: int
     return render_template(
         "workbench/question.html", question=question, task=task, ready=ready, done=done, users=users,
         departments=departments, by_code=by_code, data=data, sent_back=sent_back, hub=hub, current=current,
+        own_work=_own_work(done, task, user),
         answering=answering, tree=faq.tree(session), category_path=faq.path(session, question.category_id),
         draft_category=faq.path(session, data.get("category_id")) if isinstance(data.get("category_id"), int) else [],
         timeline=qa.timeline(question, staff=True), replies=parts, channels=QUESTION_CHANNELS, states=QUESTION_STATES,
