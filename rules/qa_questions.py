@@ -4,6 +4,7 @@ question as evidence (云南省政务信息查询在线解答管理办法 art. 4
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -24,6 +25,7 @@ KEYWORD_MAX = 50
 def matching(keyword: str):
     """咨询编号 or words of the title, as typed: a number with spaces, in lower case or full-width
     is found (part of a number too); each word of the title must appear."""
+    keyword = re.sub(r"[\x00-\x1f\x7f]", " ", keyword)  # no one types them; PostgreSQL refuses NUL
     number = querycode.normalize_number(keyword)
     words = half_width(keyword).split()
     title = and_(*(Question.title.contains(word, autoescape=True) for word in words)) if words else false()

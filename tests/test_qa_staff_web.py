@@ -547,3 +547,13 @@ def test_faq_lists_are_newest_first_by_the_day_shown_from(app, database, run, ca
     assert listing.index(f'id="entry-{later}"') < listing.index(f'id="entry-{earlier}"')
     public = app.test_client().get(f"/faq/category/{food}").get_data(as_text=True)
     assert public.index("九月二十八日起展示") < public.index("九月一日起展示")
+
+
+def test_control_characters_in_a_search_or_a_code_are_refused_not_crashed(database):
+    """PostgreSQL refuses NUL in a query: the keyword and the 事项编码 never reach SQL with one."""
+    from engine.qa import service as qa
+    from rules import qa_questions
+
+    with database.transaction(write=False) as s:
+        assert qa.item_by_code(s, "\x00\x07") is None
+        s.scalars(select(Question).where(qa_questions.matching("ZX\x00 开饭店"))).all()

@@ -16,7 +16,7 @@ from ..errors import InvalidInput, InvalidState, NotFound, PermissionDenied
 from ..models import Department, FaqCategory, FaqEntry, Item, Question, User
 from ..service.intake import check_text
 from ..validation import parse_id, sentences
-from .service import is_staff, public_questions, replies
+from .service import is_staff, item_by_code, public_questions, replies
 
 MAX_DEPTH = 3
 NEWEST_FIRST = (FaqEntry.valid_from.desc(), FaqEntry.id.desc())  # the lists' order: 发布日期, then the newest written
@@ -180,7 +180,7 @@ def _checked(session: Session, data: EntryInput) -> dict:
     values["category_id"] = cid
     values["item_id"] = None
     if data.item_code:
-        item = session.scalars(select(Item).where(Item.code == str(data.item_code)[:40])).first()
+        item = item_by_code(session, data.item_code)
         if item is None:
             found["item_code"] = "事项编码不存在。"
         else:

@@ -32,6 +32,7 @@ from ..service.intake import (
     personal_phone_problem,
     start_case,
 )
+from ..service.public import ITEM_CODE
 from ..service.tasks import complete_task
 from ..validation import parse_id, sentences
 from . import turns
@@ -161,6 +162,13 @@ class Asking:
         self.email = email
 
 
+def item_by_code(session: Session, code) -> Item | None:
+    """The item of a 事项编码 as typed (anything not shaped like a code finds nothing, never reaches SQL)."""
+    if not isinstance(code, str) or not ITEM_CODE.fullmatch(code.strip()):
+        return None
+    return session.scalars(select(Item).where(Item.code == code.strip())).first()
+
+
 def next_number(session: Session, region_code: str) -> str:
     """咨询编号: ZX + division code + year + a yearly serial, e.g. ZX5309302026000042."""
     year = clock.today().year
@@ -178,7 +186,7 @@ def ask(session: Session, asking: Asking, actor=WEB_APPLICANT) -> tuple[Question
     found = asking.problems()
     item = None
     if asking.item_code:
-        item = session.scalars(select(Item).where(Item.code == str(asking.item_code)[:40])).first()
+        item = item_by_code(session, asking.item_code)
         if item is None or item.status != "active" or item.current_version is None:
             found.setdefault("item_code", "所咨询的事项不存在或已停止办理。")
     dept = None
