@@ -160,7 +160,7 @@ def test_a_stuck_worker_is_recycled_after_the_timeout(tmp_path):
         _wait(lambda: len(_children(proc.pid)) == 2, 60, "two workers")
         stuck = min(_children(proc.pid))
         os.kill(stuck, signal.SIGSTOP)
-        _wait(lambda: stuck not in _children(proc.pid) and len(_children(proc.pid)) == 2, 40,
+        _wait(lambda: stuck not in _children(proc.pid) and len(_children(proc.pid)) == 2, 90,
               "the stuck worker to be recycled")
         _wait(lambda: _get(f"http://127.0.0.1:{port}/healthz")[0] == 200, 20, "an answer")
     finally:
