@@ -173,13 +173,10 @@ def _next_number(session: Session) -> str:
     return f"TS{today:%Y%m%d}{next_in_series(session, f'complaint{today:%m%d}', today.year):04d}"
 
 
-EMAIL = re.compile(r"[^@\s]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
-
-
 def _contact(value: str) -> str:
     """A phone number of the complainant's own or an email address: the answer must reach them."""
     if "@" in value:
-        if not EMAIL.fullmatch(value):
+        if not qa.EMAIL.fullmatch(value):
             raise InvalidInput("联系方式：电子邮箱格式不正确，应如 name@example.com。", field="contact")
         return value
     phone = normalize_phone(value)
