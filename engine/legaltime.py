@@ -22,7 +22,8 @@ from .models import Case, CaseExtension, CasePause, CaseTask, ItemVersion, User
 START_EXCLUDED = "《中华人民共和国民法典》第二百零一条"  # 开始的当日不计入，自下一日开始计算
 WORKDAYS_BASIS = "《中华人民共和国行政许可法》第八十二条"  # 期限以工作日计算，不含法定节假日
 UNITS = {"workday": "个工作日", "day": "日（自然日）"}
-PAUSE_NAMES = {"correction": "补正", "special": "特别程序", "returned": "退回申请人"}
+PAUSE_NAMES = {"correction": "补正", "special": "特别程序", "returned": "退回申请人", "consultation": "征求第三方意见",
+               "fee": "待缴纳信息处理费"}
 
 # why the period starts when it does: (label, article)
 BASES = {
@@ -32,6 +33,10 @@ BASES = {
     "receipt": ("收到申请之日", "《中华人民共和国政府信息公开条例》第三十一条、第三十三条第一款"),
     "corrected_receipt": ("收到补正后申请之日", "《中华人民共和国政府信息公开条例》第三十条"),
     "filing": ("立案之日", "《中华人民共和国行政处罚法》第六十条"),
+    # 主动公开: 15 working days from the information's making or change (seed 001, stricter than the
+    # 条例's 20 of art. 26, which it may be: "法律、法规对政府信息公开的期限另有规定的，从其规定")
+    "made": ("政府信息形成或者变更之日", "《德宏州政府信息主动公开和依申请公开制度（试行）》第十二条；"
+             "《中华人民共和国政府信息公开条例》第二十六条"),
 }
 EXTENSION_BASIS = {
     "01": "《中华人民共和国行政许可法》第四十二条第一款（经本行政机关负责人批准，可以延长十日，并将延长期限的理由告知申请人）",

@@ -350,3 +350,9 @@ def parse_id(text) -> int | None:
     else:
         return None
     return value if 1 <= value <= ID_MAX else None
+
+
+def parse_row_id(text) -> int | None:
+    """The id of a row whose key is an Integer column (at most 2^31-1 on PostgreSQL), else None."""
+    value = parse_id(text)
+    return value if value is not None and value <= INT_MAX else None

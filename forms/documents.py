@@ -33,6 +33,7 @@ from engine.models import (
 from engine.service import authority
 from engine.service.common import can_work, lock_case, specs_for, step_config
 
+from . import disclosure_documents as disclosure
 from .materials import materials_of
 from .models import CaseDocument, DocumentCounter
 from .service import step_form
@@ -61,7 +62,17 @@ KINDS = {
     "extension_notice": Kind("延期告知书", "延"),
     "special_procedure_notice": Kind("特别程序告知书", "特"),
     "lapse_notice": Kind("视为放弃申请告知书", "弃"),
+    # 依申请公开 (政府信息公开条例 2019)
+    "info_reply": Kind("政府信息公开申请答复书", "公开答"),
+    "info_correction_notice": Kind("补正政府信息公开申请通知书", "公开补"),
+    "info_extension_notice": Kind("延期答复告知书", "公开延"),
+    "info_consultation_letter": Kind("第三方意见征询函", "公开征"),
+    "info_fee_notice": Kind("政府信息公开信息处理费收费通知", "公开费"),
 }
+# a 政府信息公开申请 is told under the 条例, not the 行政许可法: these kinds stand in for the general ones
+INFO_KINDS = {"correction_notice": "info_correction_notice", "extension_notice": "info_extension_notice"}
+# what the applicant does not receive: the internal file, the office's receipts, letters to third parties
+NOT_FOR_APPLICANT = frozenset({"case_file", "delivery_receipt", "info_consultation_letter"})
 # what the period of a case counts from, as a notice says it (ItemVersion.clock_start)
 CLOCK_START_WORDS = {"acceptance": "受理", "receipt": "收到申请", "filing": "立案"}
 DEPARTMENT_ABBR = {"scjgj": "市监", "wsjkj": "卫健", "zjj": "住建", "zrzyj": "自然资源", "rsj": "人社", "zfb": "政办",
@@ -74,6 +85,8 @@ ACTIONS = {
     "material_upload": "上传材料", "material_replace": "更换材料（新版本）",
     "extension_requested": "申请延期", "extension_refused": "不批准延期", "lapse": "视为放弃申请",
     "recompute_deadlines": "重新计算期限", "retime": "调整期限", "qa_explained": "逾期说明",
+    "info_consult": "征求第三方意见", "info_consulted": "第三方意见答复", "material_remove": "删除附件",
+    "info_fee_notice": "出具收费通知", "info_fee_paid": "缴纳信息处理费", "info_fee_lapsed": "逾期未缴费，不再处理",
 }
 
 
@@ -168,12 +181,21 @@ CLOSING = frozenset({"rejection_decision", "grant_decision", "registration_notic
 CLOSING_ACTIONS = ("finish", "reject", "withdraw", "lapse")
 # documents that certify one fact of the case: issued once, with one 文号
 ONCE = frozenset({"acceptance_notice", "rejection_decision", "grant_decision", "registration_notice",
-                  "denial_decision"})
+                  "denial_decision", "info_reply"})
+# what a 政府信息公开申请 is not answered with: the 答复书 says what the office decided (arts. 36–39)
+NOT_FOR_INFORMATION = frozenset({"acceptance_notice", "grant_decision", "registration_notice", "denial_decision"})
+
+
+def for_information(case: Case) -> bool:
+    """A 政府信息公开申请: its period runs from receipt (条例 art. 33), not from acceptance."""
+    return case.clock_basis in ("receipt", "corrected_receipt")
 
 
 def effective_kind(session: Session, case: Case, kind: str) -> str:
     if kind == "grant_decision" and session.get(ItemVersion, case.item_version_id).category == "07":
         return "registration_notice"  # a registration (行政确认) is notified, not a licence decision
+    if kind in INFO_KINDS and for_information(case):
+        return INFO_KINDS[kind]
     return kind
 
 
@@ -199,6 +221,10 @@ def _certifies(session: Session, case: Case, kind: str) -> str | None:
     """Why the case's state does not (yet) support what the document certifies, or None."""
     title = KINDS[kind].title
     result = case.result or ""
+    if kind in NOT_FOR_INFORMATION and for_information(case):
+        return f"政府信息公开申请以政府信息公开申请答复书答复，不出具{title}。"
+    if kind == "info_reply" and getattr(disclosure.of_case(session, case.id), "answered_at", None) is None:
+        return "答复书尚未审定，不能出具政府信息公开申请答复书。"
     if kind == "acceptance_notice":
         if case.accepted_at is None or case.state == "rejected":
             return "办件尚未受理，不能出具受理通知书。"
@@ -312,6 +338,11 @@ def _kind_context(session: Session, case: Case, kind: str, actor: User, extra: d
         return {"decision_title": "准予行政许可决定书" if version.category == "01" else f"{case.result or '准予'}通知书"}
     if kind == "delivery_receipt":
         docs = documents_of(session, case.id)
+        if for_information(case):  # the answer and what came before it, each receipted once
+            receipts = [d.id for d in docs if d.kind == "delivery_receipt"]
+            fresh = [d for d in docs if d.kind not in NOT_FOR_APPLICANT | NOT_FOR_INFORMATION
+                     and d.id > max(receipts, default=0)]
+            return {"actor_name": actor.name if actor else "", **disclosure.receipt_context(session, case, fresh)}
         return {"actor_name": actor.name,
                 "delivered": "；".join(f"{d.title} {d.number}" for d in docs if d.kind != "delivery_receipt") or "（无）"}
     if kind == "case_file":
@@ -326,6 +357,20 @@ def _kind_context(session: Session, case: Case, kind: str, actor: User, extra: d
         return special_procedure_context(session, case)
     if kind == "lapse_notice":
         return lapse_context(session, case)
+    if kind == "info_reply":
+        return disclosure.reply_context(session, case)
+    if kind == "info_correction_notice":
+        points = extra.get("missing") or _last_reason_detail(session, case, "correction", "missing")
+        if not points:
+            raise InvalidState("此申请没有补正告知记录，无法出具补正政府信息公开申请通知书。")
+        return disclosure.correction_context(session, case, list(points))
+    if kind == "info_extension_notice":
+        granted = extension_context(session, case)
+        return {**granted, **disclosure.extension_context(session, case, granted)}
+    if kind == "info_consultation_letter":
+        return disclosure.consultation_context(session, case, extra.get("consultation"))
+    if kind == "info_fee_notice":
+        return disclosure.fee_notice_context(session, case)
     return {}
 
 
@@ -518,7 +563,9 @@ def lapse_context(session: Session, case: Case) -> dict:
     pause = session.scalars(select(CasePause).where(CasePause.case_id == case.id, CasePause.kind == "correction")
                             .order_by(CasePause.id.desc())).first()
     answer_by = _day((event.detail or {}).get("answer_by")) or (pause.due_date if pause else None)
-    return {"correction_date": _fmt_date(pause.started_at) if pause else "",
+    # a 政府信息公开申请 reads "提出的政府信息公开申请", not "提出的政府信息公开申请申请"
+    named = {"item_name": "政府信息公开"} if for_information(case) else {}
+    return {**named, "correction_date": _fmt_date(pause.started_at) if pause else "",
             "missing": "、".join(pause.missing_materials or []) if pause else "",
             "answer_by": _fmt_date(answer_by) if answer_by else "（未设定）",
             "reason": ISO_DAY.sub(lambda m: _fmt_date(date.fromisoformat(m.group(0))), event.reason or "视为放弃申请。"),

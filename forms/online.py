@@ -297,8 +297,10 @@ def still_missing(session: Session, case: Case, pause: CasePause) -> list[str]:
 
 
 def documents_for_applicant(session: Session, case: Case) -> list[CaseDocument]:
-    """The documents the applicant receives (not the internal 全案卷宗 or 送达回证)."""
-    return [d for d in documents.documents_of(session, case.id) if d.kind not in ("case_file", "delivery_receipt")]
+    """The documents the applicant receives (not the internal 全案卷宗 or 送达回证, nor a letter to a
+    third party); for a 政府信息公开申请 its 补正 and 延期 notices and the 答复书, never a licence's notices."""
+    hidden = documents.NOT_FOR_APPLICANT | (documents.NOT_FOR_INFORMATION if documents.for_information(case) else set())
+    return [d for d in documents.documents_of(session, case.id) if d.kind not in hidden]
 
 
 # --- notices produced for the online applicant ------------------------------------------------------
@@ -307,8 +309,8 @@ def notices_for_online_applicant(transition: listeners.Transition) -> None:
     """An online applicant cannot collect paper at the window: what the window would hand over is
     produced in the same transaction and shown with the 查询码."""
     case = transition.case
-    if case.channel != "web" or not case.application_number:
-        return
+    if case.channel != "web" or not case.application_number or documents.for_information(case):
+        return  # a request for information gets the 条例's own documents (forms/plugin.py)
     kinds = []
     if transition.action == "complete" and transition.before.get("state") == "received" \
             and case.state in ("accepted", "finished") and case.case_type != "instant":

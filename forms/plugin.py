@@ -1,7 +1,8 @@
 """What the forms layer plugs into the engine: deployment checks (the form a step names exists
 and has the fields the step sets), the acceptance checkpoint (no 受理 while required materials
 are missing) and the documents the law requires when the transition happens (延期告知书,
-特别程序告知书, 视为放弃申请告知书, and the 行政处罚 documents of the steps that produce them)."""
+特别程序告知书, 视为放弃申请告知书, the 行政处罚 documents of the steps that produce them, and those of
+依申请公开: 答复书, 第三方意见征询函, 送达回证)."""
 
 from __future__ import annotations
 
@@ -52,9 +53,18 @@ NOTICE_ON = {"correction": "correction_notice",  # 行政许可法 art. 32(四):
              "reject": "rejection_decision",  # art. 32(一)(二), 38: a refusal is decided in writing, with reasons
              "extend": "extension_notice",  # 行政许可法 art. 42: the applicant is told the reason
              "suspend": "special_procedure_notice",  # art. 45: told in writing how long it takes
-             "lapse": "lapse_notice"}  # 政府信息公开条例 art. 30: 视为放弃申请
+             "lapse": "lapse_notice",  # 政府信息公开条例 art. 30: 视为放弃申请
+             "info_consult": "info_consultation_letter",  # 条例 art. 32: the third party is asked in writing
+             "info_fee_notice": "info_fee_notice"}  # 信息处理费管理办法: the fee is notified in writing
+# (a 政府信息公开申请 gets 补正政府信息公开申请通知书 and 延期答复告知书 instead: documents.effective_kind)
 # documents a step produces on completion when the flow chart names them (sunhall:documents)
-ON_COMPLETION = {documents.KINDS[k].title: k for k in ("penalty_notice", "hearing_notice", "penalty_decision")}
+ON_COMPLETION = {documents.KINDS[k].title: k for k in ("penalty_notice", "hearing_notice", "penalty_decision",
+                                                        "info_reply")}
+# 依申请公开: the answer's delivery is receipted when it is made (seed 001 规程 art. 13); other flows
+# print their 送达回证 on request
+INFO_ON_COMPLETION = {**ON_COMPLETION, documents.KINDS["delivery_receipt"].title: "delivery_receipt"}
+# documents the law requires of a step: when their data are missing the step is refused, not left without them
+REQUIRED = frozenset({*NOTICE_ON.values(), "info_reply", "delivery_receipt"})
 
 
 def documents_dir(session) -> Path:
@@ -68,13 +78,14 @@ def notices_on_transition(transition: listeners.Transition) -> None:
         kinds.append(NOTICE_ON[transition.action])
     elif transition.action == "complete" and transition.task is not None and transition.task.approved is not False:
         step = step_config(transition.session, transition.case, transition.task.step_id)
-        kinds = [ON_COMPLETION[title] for title in (step.documents or []) if title in ON_COMPLETION]
+        table = INFO_ON_COMPLETION if documents.for_information(transition.case) else ON_COMPLETION
+        kinds = [table[title] for title in (step.documents or []) if title in table]
     for kind in kinds:
         try:
             documents.produce(transition.session, transition.case, kind, transition.actor,
                               documents_dir(transition.session))
         except InvalidState:
-            if kind in NOTICE_ON.values():
+            if kind in REQUIRED:
                 raise  # the notice the law requires must not be silently missing
             # a step's document whose data are incomplete is produced later by hand, with the message
 

@@ -63,6 +63,7 @@ def _bounds(node):
 # (engine.service.authority)
 INTERNAL = {key: ' sunhall:internal="true" sunhall:operations="complete,claim,return,transfer"'
             for key in ("supervise_order", "item_review")}
+INTERNAL["proactive_publication"] = ' sunhall:internal="true" sunhall:operations="complete,claim,transfer"'
 
 
 def build(process_id, name, nodes, flows, timers=()):
@@ -87,6 +88,10 @@ def build(process_id, name, nodes, flows, timers=()):
             if ext:
                 inner = ("\n      <bpmn:extensionElements>\n        " + "\n        ".join(ext)
                          + "\n      </bpmn:extensionElements>\n    ")
+            if n.get("each"):  # parallel multi-instance: one task per element, e.g. per body (交办)
+                collection, element = n["each"]
+                inner = (inner or "\n    ") + (f'  <bpmn:multiInstanceLoopCharacteristics camunda:collection="{collection}" '
+                                                f'camunda:elementVariable="{element}"/>\n    ')
         if n["kind"] == "script":
             inner = f'\n      <bpmn:script>{escape(n["code"])}</bpmn:script>\n    '
         attrs = _attrs(n) + (' scriptFormat="python"' if n["kind"] == "script" else "")
@@ -213,19 +218,18 @@ FORMS = {
         "deliver": {_W: ["delivered_on"]},
         "execute": {_W: ["execution"]},
     }),
+    # the 申请表 (ZF-01) printed for counter and letter applicants lists what the first step takes; the
+    # steps themselves are worked through engine.disclosure.service, which keeps the request's own row
+    "government_information_request": ("information_request", {
+        "review": {_W: ["applicant_name", "applicant_certificate", "phone", "address", "requested_info", "channel",
+                        "delivery"]},
+    }),
     "supervise_order": ("supervise_order", {
         "initiate": {_W: ["supervised_unit", "case_number", "item_name", "problem", "requirement", "end_date"]},
         "review": {_W: ["review_opinion"]},
         "sign": {_W: ["sign_note"]},
         "feedback": {_W: ["feedback", "rectified"]},
         "conclude": {_W: ["conclusion"]},
-    }),
-    "government_information_request": ("information_request", {
-        "register": {_W: ["applicant_name", "applicant_certificate", "phone", "address", "requested_info", "channel",
-                          "delivery"]},
-        "formal_review": {_W: ["not_ours", "holding_departments"]},
-        "secrecy_review": {_W: ["secrecy_result"]},
-        "draft": {_W: ["answer_type", "reply", "fee"]},
     }),
 }
 
@@ -336,25 +340,61 @@ FLOWS["administrative_penalty_general"] = ("行政处罚一般程序", [
     ("decide", "deliver"), ("deliver", "execute"), ("execute", "end_executed")],
     [dict(id="statement_timer", name="告知后满5个工作日", on="statement", date=STATEMENT_PERIOD_END, interrupting=True)])
 
+# 政府信息公开条例 (2019) and seed 001 规程: the office reviews the request and hands it to the bodies
+# holding the information (each answers within 5 working days, art. 8), reviews secrecy, drafts the
+# 答复书, asks the bodies to comment within 2 (art. 10), the head approves, the 答复书 is delivered.
+# An answer that needs no body (arts. 36(一)(五)(六)(七), 39, 35) goes straight to the draft. 补正,
+# 第三方意见 and 延期 are operations on the case (engine.disclosure.service); the whole period is 20
+# working days from receipt (art. 33). The office is the disclosure office of the body asked
+# (谁制作谁公开、谁保存谁公开: seed 001 制度 art. 4), named by the case's data.
 FLOWS["government_information_request"] = ("政府信息公开申请", [
     start(),
-    user("register", "登记", 1, 0, "window", 1),
-    user("formal_review", "形式审查", 2, 0, "handle", 3),
-    xor("gw_ours", "属于本机关公开范围？", 3, 0, default="to_accept"),
-    user("notify_not_ours", "告知不属于本机关或信息不存在", 4, 1, "handle", 2, stage="deliver", docs=["告知书", "送达回证"]),
-    end("end_not_ours", "不属于本机关或信息不存在", 5, 1),
-    user("accept", "受理", 4, 0, "window", 1, stage="accept", docs=["受理通知书"]),
-    user("assign", "交办承办部门答复", 5, 0, "handle", 5),
-    user("secrecy_review", "保密审查", 6, 0, "review", 3),
-    user("draft", "拟定答复", 7, 0, "handle", 3),
-    user("approve_reply", "审批答复", 8, 0, "approve", 2, stage="decide", docs=["政府信息公开申请答复书"]),
-    user("deliver", "答复并送达", 9, 0, "window", 2, stage="deliver", docs=["送达回证"]),
-    end("end_replied", "已答复", 10, 0),
-], [("start", "register"), ("register", "formal_review"), ("formal_review", "gw_ours"),
-    ("gw_ours", "notify_not_ours", "not_ours == True", "to_not_ours", "否"),
-    ("gw_ours", "accept", None, "to_accept", "是"), ("notify_not_ours", "end_not_ours"), ("accept", "assign"),
-    ("assign", "secrecy_review"), ("secrecy_review", "draft"), ("draft", "approve_reply"),
-    ("approve_reply", "deliver"), ("deliver", "end_replied")])
+    user("review", "审查并交办", 1, 0, "handle", 3, dept="data:office", stage="accept"),
+    xor("gw_route", "交办承办部门？", 2, 0, default="to_draft"),
+    user("body_answer", "承办部门书面答复", 3, 1, "handle", 5, dept="data:body", each=("bodies", "body")),
+    user("secrecy", "保密审查", 4, 1, "review", 3, dept="data:office"),
+    user("draft", "拟定答复书", 5, 0, "handle", 3, dept="data:office"),
+    xor("gw_comment", "征求承办部门意见？", 6, 0, default="to_approve"),
+    user("comment", "承办部门会签", 7, 1, "handle", 2, dept="data:body", each=("bodies", "body")),
+    user("approve", "审定答复书", 8, 0, "approve", 2, dept="data:office", stage="decide", docs=["政府信息公开申请答复书"]),
+    xor("gw_approved", "同意？", 9, 0, default="to_deliver"),
+    user("deliver", "送达", 10, 0, "window", 2, dept="data:office", stage="deliver", docs=["送达回证"]),
+    end("end_replied", "已答复", 11, 0),
+], [("start", "review"), ("review", "gw_route"),
+    ("gw_route", "body_answer", 'route == "assign"', "to_assign", "交办"),
+    ("gw_route", "draft", None, "to_draft", "直接答复"),
+    ("body_answer", "secrecy"), ("secrecy", "draft"), ("draft", "gw_comment"),
+    ("gw_comment", "comment", 'route == "assign"', "to_comment", "征求意见"),
+    ("gw_comment", "approve", None, "to_approve", "否"), ("comment", "approve"), ("approve", "gw_approved"),
+    ("gw_approved", "draft", "approved == False", "to_revise", "退回修改"),
+    ("gw_approved", "deliver", None, "to_deliver", "同意"), ("deliver", "end_replied")])
+
+# seed 001 主动公开 art. 7 and art. 12: published within 15 working days of its making or change, after
+# secrecy review and, where a third party is concerned, its opinion (the case's clock counts from
+# the day the information was made or changed: engine.disclosure.publish).
+FLOWS["proactive_publication"] = ("政府信息主动公开", [
+    start(),
+    user("draft", "拟稿", 1, 0, "handle", 2, dept="data:body_department"),
+    user("secrecy", "保密审查", 2, 0, "review", 3, dept="data:body_department"),
+    xor("gw_secrecy", "可以公开？", 3, 0, default="to_third"),
+    end("end_withheld", "不予公开", 4, 2),
+    xor("gw_third", "涉及第三方？", 4, 0, default="to_publish"),
+    user("third_party", "征求第三方意见", 5, 1, "handle", 5, dept="data:body_department"),
+    xor("gw_objection", "第三方意见", 6, 1, default="objection_overruled"),
+    user("publish", "审核发布", 7, 0, "approve", 2, dept="data:body_department", stage="decide"),
+    xor("gw_publish", "同意发布？", 8, 0, default="to_end"),
+    end("end_published", "已公开", 9, 0),
+], [("start", "draft"), ("draft", "secrecy"), ("secrecy", "gw_secrecy"),
+    ("gw_secrecy", "end_withheld", "may_publish == False", "to_withhold", "不予公开"),
+    ("gw_secrecy", "gw_third", None, "to_third", "可以公开"),
+    ("gw_third", "third_party", "third_party != \"\"", "to_consult", "征求意见"),
+    ("gw_third", "publish", None, "to_publish", "不涉及"),
+    ("third_party", "gw_objection"),
+    ("gw_objection", "end_withheld", "withhold == True", "objection_upheld", "不予公开"),
+    ("gw_objection", "publish", None, "objection_overruled", "公开"),
+    ("publish", "gw_publish"),
+    ("gw_publish", "draft", "approved == False", "to_redraft", "退回修改"),
+    ("gw_publish", "end_published", None, "to_end", "发布")])
 
 FLOWS["supervise_order"] = ("电子监察督办", [
     start(),

@@ -21,6 +21,11 @@ from engine.models import (
     CaseEvent,
     CasePause,
     CaseTask,
+    InfoAppeal,
+    InfoAssignment,
+    InfoConsultation,
+    InfoEntry,
+    InfoRequest,
     Notification,
     Question,
     QuestionTurn,
@@ -87,10 +92,12 @@ def clean_cases(db) -> None:
         from engine import search
         from engine.models import FaqEntry
         search.withdraw_source(session, "qa")
+        search.withdraw_source(session, "disclosure")
         for entry_id in session.scalars(select(FaqEntry.id).where(FaqEntry.source_question_id.is_not(None))):
             search.withdraw(session, "faq", f"lib/{entry_id}")  # answers a test promoted into the library
         session.execute(delete(FaqEntry).where(FaqEntry.source_question_id.is_not(None)))
-        for model in (Alert, Watch, Complaint, Notification, QuestionTurn, Question, CaseEvent, CasePause, CaseTask, Case, CaseCounter, SeriesCounter, SchedulerLease,
+        for model in (Alert, Watch, Complaint, Notification, QuestionTurn, Question, InfoConsultation, InfoAssignment,
+                      InfoAppeal, InfoRequest, InfoEntry, CaseEvent, CasePause, CaseTask, Case, CaseCounter, SeriesCounter, SchedulerLease,
                       DocumentCounter):
             session.execute(delete(model))
 

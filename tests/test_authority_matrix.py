@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import func, select
 
+from engine.disclosure import publish
+from engine.disclosure import service as gk
 from engine.models import Case, CaseEvent, CaseExtension, CaseTask, Department, User
 from engine.qa import service as qa
 from engine.service import request_extension, start_case
@@ -73,6 +75,12 @@ MATRIX: dict[str, list[Rule]] = {
     **{f"portal.{name}": [Rule("GET", PUBLIC), Rule("POST", PUBLIC)] for name in (
         "question_ask", "question_lookup", "complaint_new", "complaint_lookup")},
     "portal.leave_questions": [Rule("POST", PUBLIC)],
+    # 政府信息公开专栏: anyone; a request opens only with its 查询码 (tests/test_portal_disclosure.py)
+    **{f"portal.{name}": [Rule("GET", PUBLIC)] for name in (
+        "gk_index", "gk_entries", "gk_body", "gk_entry", "gk_entry_file", "gk_reports", "gk_report",
+        "gk_receipt", "gk_mine", "gk_document")},
+    **{f"portal.{name}": [Rule("GET", PUBLIC), Rule("POST", PUBLIC)] for name in ("gk_apply", "gk_lookup")},
+    **{f"portal.{name}": [Rule("POST", PUBLIC)] for name in ("gk_correction", "gk_leave")},
     # 在线解答 at the workbench: a question sent to 市场监管, waiting at 办理答复 (tests/test_qa_staff_web.py)
     "workbench.questions": [Rule("GET", ALL_STAFF)],
     "workbench.question_new": [Rule("GET", ALL_STAFF), Rule("POST", ALL_STAFF)],
@@ -133,6 +141,33 @@ MATRIX: dict[str, list[Rule]] = {
     "catalogue.change_diagram": [Rule("GET", ALL_STAFF)],
     "catalogue.edit": [Rule("GET", allow("designer", "admin")), Rule("POST", allow("designer", "admin"))],
     "catalogue.status": [Rule("POST", allow("designer", "admin"))],
+    # 依申请公开 at the workbench: a request to 市场监管局 waiting at 审查并交办 (tests/test_disclosure_staff_web.py)
+    "workbench.gk_requests": [Rule("GET", ALL_STAFF)],
+    "workbench.gk_request_registered": [Rule("GET", ALL_STAFF)],
+    "workbench.gk_request_new": [Rule("GET", allow("window", "other_dept")), Rule("POST", allow("window", "other_dept"))],
+    "workbench.gk_request": [Rule("GET", allow(*SEES_CASE), "gk_request")],
+    **{f"workbench.{name}": [Rule("POST", allow(*roles), "gk_request")] for name, roles in (
+        ("gk_review", ("handler",)), ("gk_correction", ("handler",)), ("gk_extend", ("handler",)),
+        ("gk_withdraw", ("handler",)), ("gk_supply", ("window", "handler", "leader")),
+        ("gk_body_answer", ()), ("gk_secrecy", ()), ("gk_consult", ()), ("gk_reply", ()), ("gk_draft", ()),
+        ("gk_comment", ()), ("gk_approve", ()), ("gk_deliver", ()), ("gk_extension_decide", ()),
+        ("gk_fee_notice", ()), ("gk_fee_paid", ()))},
+    # 主动公开: a draft of 市场监管局 at 拟稿
+    "workbench.gk_publications": [Rule("GET", ALL_STAFF)],
+    "workbench.gk_publication_new": [Rule("GET", allow("handler")), Rule("POST", allow("handler"))],
+    "workbench.gk_publication": [Rule("GET", allow(*SEES_CASE), "gk_publication")],
+    "workbench.gk_publication_file": [Rule("GET", allow(*SEES_CASE), "gk_publication")],
+    "workbench.gk_publication_change": [Rule("GET", allow("handler"), "gk_publication"),
+                                        Rule("POST", allow("handler"), "gk_publication")],
+    **{f"workbench.{name}": [Rule("POST", allow(*roles), "gk_publication")] for name, roles in (
+        ("gk_publication_submit", ("handler",)), ("gk_publication_attach", ("handler",)),
+        ("gk_publication_detach", ("handler",)), ("gk_publication_withdraw", ("leader",)),
+        ("gk_publication_abolish", ("leader",)), ("gk_publication_secrecy", ()),
+        ("gk_publication_third_party", ()), ("gk_publication_decide", ()))},
+    # a body's 指南, 复议/诉讼 and report texts: read by its staff, kept by its head or approve post
+    **{f"workbench.{name}": [Rule("GET", allow("window", "handler", "leader", "other_dept")),
+                             Rule("POST", allow("leader"))] for name in ("gk_guide", "gk_appeals", "gk_report_text")},
+    "workbench.gk_appeal": [Rule("GET", NOBODY), Rule("POST", NOBODY)],  # no such appeal: 404 for everyone
     "catalogue.designer_new": [Rule("GET", allow("designer", "admin"))],
     "catalogue.designer": [Rule("GET", allow("designer", "admin"))],
     "catalogue.designer_xml": [Rule("GET", allow("designer", "admin"))],
@@ -143,7 +178,9 @@ MATRIX: dict[str, list[Rule]] = {
        for ep in ("supervision.dashboard", "supervision.incident_list", "supervision.alerts", "supervision.rules",
                   "supervision.sampling", "supervision.performance",
                   "supervision.performance_xlsx", "supervision.qa_questions", "supervision.qa_report_page",
-                  "supervision.qa_report_xlsx", "supervision.qa_report_print", "supervision.qa_report_docx")},
+                  "supervision.qa_report_xlsx", "supervision.qa_report_print", "supervision.qa_report_docx",
+                  "supervision.gk_overview", "supervision.gk_report_page", "supervision.gk_report_docx",
+                  "supervision.gk_report_xlsx", "supervision.gk_report_cases")},
     "supervision.qa_question": [Rule("GET", allow("supervisor", "admin"), "question")],
     "supervision.case_replay": [Rule("GET", allow("supervisor", "admin"), "accepted")],
     "supervision.alert_action": [Rule("POST", allow("supervisor", "admin"))],
@@ -172,6 +209,19 @@ class Cases:
             return run(lambda s: qa.ask(s, qa.Asking(title="开饭店要办什么证", content="需要办哪些证照？", name="王小明",
                                                      phone="13800001111", consent_public=True,
                                                      department_id=scjgj))[0].case_id)
+        if state == "gk_request":
+            with database.transaction(write=False) as s:
+                scjgj = s.scalars(select(Department.id).where(Department.code == "scjgj")).one()
+            return run(lambda s: gk.file_request(s, gk.Requesting(
+                name="王小明", requester_kind="natural", cert_type="111", cert_number="11010519491231002X",
+                phone="13800001111", description="请公开2026年食品安全抽检计划。", delivery="pickup",
+                department_id=scjgj))[0].case_id)
+        if state == "gk_publication":
+            with database.transaction(write=False) as s:
+                scjgj = s.scalars(select(Department.id).where(Department.code == "scjgj")).one()
+            return run(lambda s, actor: publish.start(s, actor, publish.Drafting(
+                department_id=scjgj, title="2026年食品安全抽检计划", category="10", theme="08",
+                written_on="2026-09-25", body="抽检计划正文。")).case_id, As("sc003"))
         if state == "finished":
             data = {"operator_name": "张三", "operator_id": "11010519491231002X", "phone": "13800000000",
                     "address": "阳光县城关镇", "business_scope": "小吃服务", "form_of_organisation": "个人经营",
@@ -213,7 +263,8 @@ def _context(database, case_id: int | None) -> dict:
            "change_id": 1, "alert_id": 1, "complaint_id": 1, "action": "acknowledge", "kind": "case_file",
            "doc_id": 1, "task_id": 1, "material_id": 1, "extension_id": 1, "rule_id": 1,
            "number": "WS53093020261128000001", "document_id": 1, "form_code": "SP-01", "fmt": "pdf",
-           "category_id": 1, "entry_id": 1}
+           "category_id": 1, "entry_id": 1, "index_no": "NOSUCH-03-2026-00001", "n": 1, "dept_code": "zfb",
+           "request_id": 1, "publication_id": 1, "appeal_id": 1, "sha256": "0" * 64}
     if case_id is None:
         return ctx
     with database.transaction(write=False) as s:
@@ -228,6 +279,12 @@ def _context(database, case_id: int | None) -> dict:
         question = qa.of_case(s, case_id)
         if question is not None:
             ctx["question_id"], ctx["turn_id"] = question.id, question.turns[0].id
+        request = gk.of_case(s, case_id)
+        if request is not None:
+            ctx["request_id"] = request.id
+        entry = publish.of_case(s, case_id)
+        if entry is not None:
+            ctx["publication_id"] = entry.id
     return ctx
 
 

@@ -215,24 +215,6 @@ def test_penalty_case_with_hearing(run, database, frozen_clock):
     assert get_case(database, case.id).result == "执行完毕"
 
 
-def test_information_request_deadline_and_not_ours(run, database, frozen_clock, person):
-    case = run(start_case, INFO, person, As("zf001"), data={"not_ours": False})
-    do(run, database, case.id, As("zf001"), "register")
-    do(run, database, case.id, As("zf002"), "formal_review")
-    do(run, database, case.id, As("zf001"), "accept")
-    assert get_case(database, case.id).deadline == date(2026, 10, 30)  # 20 working days from 2026-09-28
-    for actor, step in (("zf002", "assign"), ("zf003", "secrecy_review"), ("zf002", "draft"),
-                        ("zf004", "approve_reply"), ("zf001", "deliver")):
-        do(run, database, case.id, As(actor), step)
-    assert get_case(database, case.id).result == "已答复"
-
-    other = run(start_case, INFO, person, As("zf001"), data={"not_ours": True})
-    do(run, database, other.id, As("zf001"), "register")
-    do(run, database, other.id, As("zf002"), "formal_review")
-    do(run, database, other.id, As("zf002"), "notify_not_ours")
-    assert get_case(database, other.id).result == "不属于本机关或信息不存在"
-
-
 def test_correction_after_the_legal_notice_period_is_refused(run, database, frozen_clock, company):
     case = run(start_case, FOOD, company, As("sc001"))
     at("2026-10-16")  # 6 working days after receipt on 9/28

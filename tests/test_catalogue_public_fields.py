@@ -34,7 +34,7 @@ from .helpers import do
 from .webhelpers import _csrf, login
 
 FOOD = "015309300002"
-INTERNAL = ("105309300099", "105309300098", "205309300097")
+INTERNAL = ("105309300099", "105309300098", "205309300097", "205309300096")
 
 
 def food_fields(database) -> dict:

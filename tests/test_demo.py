@@ -52,7 +52,8 @@ def test_demo_items_have_their_flows_and_promised_within_legal(database):
             assert version.promised_limit <= version.legal_limit
             assert s.scalar(select(ProcessDefinition).where(ProcessDefinition.process_key == version.process_key))
             assert version.legal_basis
-            assert version.materials or version.process_key in ("supervise_order", "item_review", "online_question")  # internal items
+            assert version.materials or version.process_key in ("supervise_order", "item_review", "online_question",
+                                                                  "proactive_publication")  # internal items
 
 
 # --- 在线解答: the unified category tree and the FAQ library (base demo), a year of questions (history)

@@ -146,8 +146,7 @@ def test_special_procedure_notice_on_suspend_art45(run, database, frozen_clock, 
 def test_lapse_notice_when_a_correction_is_not_answered_art30(run, database, frozen_clock, person):
     """政府信息公开条例 第三十条: a 补正 not answered within the reasonable period (15 working days here:
     from 9/28 it ends on 10/23) counts as an abandoned request; the applicant is told in writing."""
-    case = run(start_case, INFO, person, As("zf001"), data={"not_ours": False})
-    do(run, database, case.id, As("zf001"), "register")
+    case = run(start_case, INFO, person, As("zf001"), data={"office": "zfb"})
     run(request_correction, case.id, As("zf002"), ["所需政府信息的名称、文号或者便于查询的其他特征性描述"])
     at("2026-10-23T17:00")
     scheduler.run_tick(database)

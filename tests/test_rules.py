@@ -160,22 +160,6 @@ def test_fine_chosen_without_amount_is_refused_and_silent_with_it(run, database,
     assert "A016" not in alerts(database, case.id) and "A021" not in alerts(database, case.id)
 
 
-def _info_to_draft(run, database, person):
-    case = run(start_case, INFO, person, As("zf001"), data={"not_ours": False})
-    for actor, step in (("zf001", "register"), ("zf002", "formal_review"), ("zf001", "accept"), ("zf002", "assign"),
-                        ("zf003", "secrecy_review")):
-        do(run, database, case.id, As(actor), step)
-    return case
-
-
-def test_fee_on_an_item_that_charges_none_is_refused(run, database, frozen_clock, person):
-    case = _info_to_draft(run, database, person)
-    error = unchanged(database, case.id, lambda: do(run, database, case.id, As("zf002"), "draft", data={"fee": 50}))
-    assert "依法不收费" in error.message
-    do(run, database, case.id, As("zf002"), "draft", data={"fee": 0, "answer_type": "公开"})
-    assert "A020" not in alerts(database, case.id)
-
-
 @pytest.fixture
 def second_approver(database):
     with database.transaction() as s:

@@ -179,9 +179,9 @@ def test_a_failing_timer_case_is_an_incident_and_the_other_cases_fire(run, datab
 def test_a_failing_lapse_is_an_incident_and_the_other_cases_lapse(run, database, frozen_clock, person, monkeypatch):
     from engine.service import request_correction
 
-    bad, good = (run(start_case, "205309300006", person, As("zf001")) for _ in range(2))
+    bad, good = (run(start_case, "205309300006", person, As("zf001"), data={"office": "zfb"}) for _ in range(2))
     for case in (bad, good):
-        run(request_correction, case.id, As("zf001"), ["申请人身份证明"])
+        run(request_correction, case.id, As("zf002"), ["申请人身份证明"])
     lapse = scheduler.lapses.lapse_correction
 
     def broken(session, case_id, now=None):

@@ -36,9 +36,10 @@ from engine.bpmn import validate_file
 from engine.config import ConfigError, Settings
 from engine.db import Database
 from engine.errors import SunhallError
-from engine.models import Question, User
+from engine.models import InfoEntry, InfoRequest, Question, User
 from engine.service import deploy_process
 from engine.service.deadlines import recompute_all
+from rules import disclosure_documents, disclosure_report
 
 from . import create_app, plugins
 from .demo import load_demo
@@ -220,7 +221,10 @@ def demo(history: bool, until: str | None = None):
             upto = f"截至{end.year}年{end.month}月{end.day}日" if end else "过去一年"
             with db.transaction(write=False) as session:
                 asked = session.scalar(select(func.count()).select_from(Question))
-            console.print(f"已生成{upto}的办件 {made} 件、在线咨询 {asked} 条。" if made else "历史办件已生成过，未重复生成。")
+                entries = session.scalar(select(func.count()).select_from(InfoEntry).where(InfoEntry.version == 1))
+                requests = session.scalar(select(func.count()).select_from(InfoRequest))
+            console.print(f"已生成{upto}的办件 {made} 件、在线咨询 {asked} 条、主动公开信息 {entries} 条、"
+                          f"政府信息公开申请 {requests} 件。" if made else "历史办件已生成过，未重复生成。")
     console.print(f"演示数据就绪：新建 {result.created_users} 名人员，{result.items} 个事项，流程 {', '.join(result.definitions)}。")
     _print_accounts(result)
 
@@ -589,3 +593,34 @@ def _run_scheduler(db: Database, once: bool, interval: float, lease: float | Non
                   "按 Ctrl+C 停止。")
     sched.run_forever(db, interval, ttl.total_seconds())
     console.print("调度器已停止，租约已释放。")
+
+
+@main.group("disclosure")
+def disclosure_group():
+    """政府信息公开。"""
+
+
+@disclosure_group.command("annual-report")
+@click.option("--body", metavar="机关代码", help="（必填）机关代码，如 zfb（县人民政府办公室，编制县人民政府的报告）")
+@click.option("--year", metavar="年份", help="（必填）报告年度，如 2026")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="（必填）Word 报告（.docx）的保存路径")
+@click.option("--xlsx", default=None, type=click.Path(dir_okay=False, path_type=Path), help="另存 Excel 统计表（.xlsx）的路径")
+def disclosure_annual_report(body: str | None, year: str | None, out: Path | None, xlsx: Path | None):
+    """生成一个机关一个年度的政府信息公开工作年度报告（国办公开办函〔2021〕30号格式），数字均由办件记录统计。"""
+    missing = [name for name, value in (("--body", body), ("--year", year), ("--out", out)) if value is None]
+    if missing:
+        _fail(f"缺少参数 {'、'.join(missing)}。用 sunhall disclosure annual-report --help 查看用法。", 2)
+    with _db() as db, db.transaction(write=False) as session:
+        dept = disclosure_report.find_body(session, body)
+        report = disclosure_report.compute(session, dept.id, year)
+        files = [(out, disclosure_documents.to_docx(report))]
+        if xlsx is not None:
+            files.append((xlsx, disclosure_documents.to_xlsx(report)))
+    for path, data in files:
+        try:
+            path.write_bytes(data)
+        except OSError:
+            _fail(f"无法写入文件 {path}：目录不存在、没有写入权限或文件正被占用。", 2)
+    console.print(f"已生成《{report.title}》{report.note}：{out}" + (f"；Excel 统计表：{xlsx}" if xlsx else ""))
+    console.print(f"本年新收申请 {report.n('new')} 件、上年结转 {report.n('carried_in')} 件、办结 {report.n('total')} 件、"
+                  f"结转下年度 {report.n('carried_out')} 件；主动公开 {report.published} 条。")

@@ -6,13 +6,14 @@ from __future__ import annotations
 import forms.online
 import forms.plugin
 import rules.plugin
-from engine import catalogue, listeners, notify, qa
+from engine import catalogue, disclosure, listeners, notify, qa
 
 
 def install() -> None:
     forms.plugin.install()
     forms.online.install()
     qa.install()  # before the rules: a question's turn times its steps before their watches are planned
+    disclosure.install()  # before the rules, like 在线解答: its listener refuses generic step completions
     rules.plugin.install()
     listeners.register_tick(notify.tick)
     listeners.register(catalogue.publish_on_approval)

@@ -3,6 +3,15 @@
 from .base import Base, JSONType, UTCDateTime
 from .calendar import CalendarDay, CalendarYear
 from .cases import Case, CaseCounter, CaseEvent, CaseExtension, CasePause, CaseTask, SeriesCounter
+from .disclosure import (
+    InfoAppeal,
+    InfoAssignment,
+    InfoConsultation,
+    InfoEntry,
+    InfoGuide,
+    InfoReportText,
+    InfoRequest,
+)
 from .items import Item, ItemChange, ItemVersion, ProcessDefinition
 from .org import Department, Post, Region, User, user_post
 from .qa import FaqCategory, FaqEntry, Notification, Question, QuestionTurn
@@ -14,5 +23,6 @@ __all__ = [
     "CaseEvent", "CaseExtension", "CasePause", "CaseTask", "Item", "ItemChange", "ItemVersion", "ProcessDefinition", "Department",
     "Post", "Region", "User", "user_post", "SchedulerLease", "SchedulerIncident",
     "SystemEvent", "SystemLogHead", "SeriesCounter", "Question", "QuestionTurn", "FaqCategory", "FaqEntry",
-    "Notification",
+    "Notification", "InfoAppeal", "InfoAssignment", "InfoConsultation", "InfoEntry", "InfoGuide", "InfoReportText",
+    "InfoRequest",
 ]

@@ -14,7 +14,8 @@ CASE_STATES = {
     "received": "已接件", "accepted": "已受理", "finished": "已办结",
     "rejected": "不予受理", "withdrawn": "已撤回",
 }
-PAUSE_KINDS = {"correction": "补正", "special": "特别程序", "returned": "退回申请人"}
+PAUSE_KINDS = {"correction": "补正", "special": "特别程序", "returned": "退回申请人",
+               "consultation": "征求第三方意见", "fee": "待缴纳信息处理费"}  # 政府信息公开条例 arts. 32–33: not counted
 CHANNELS = {"window": "窗口", "web": "网上", "phone": "电话", "mail": "信函"}
 APPLICANT_TYPES = {"1": "自然人", "2": "企业法人", "3": "事业法人", "4": "社会组织法人",
                    "5": "非法人企业", "6": "行政机关", "9": "其他组织"}
@@ -128,7 +129,7 @@ class CaseTask(Base):
 
 
 class CasePause(Base):
-    """暂停: an interval in which a case's clock stands still (补正, 特别程序, 退回申请人)."""
+    """暂停: an interval in which a case's clock stands still (补正, 特别程序, 退回申请人, 征求第三方意见)."""
 
     __tablename__ = "case_pause"
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -167,8 +167,8 @@ def refresh_item(session: Session, item: Item, *, hidden: set[str] | None = None
 
 
 def reindex_all(session: Session) -> int:
-    """Rebuild the index from the catalogue (guides and FAQ), the FAQ library and the public
-    questions; returns how many items are searchable."""
+    """Rebuild the index from the catalogue (guides and FAQ), the FAQ library, the public
+    questions and the disclosure column's entries; returns how many items are searchable."""
     withdraw_source(session, "item")
     withdraw_source(session, "faq")
     items = list(session.scalars(select(Item).options(joinedload(Item.current_version), joinedload(Item.department))
@@ -179,4 +179,7 @@ def reindex_all(session: Session) -> int:
     from ..qa import faq  # the FAQ library and the public questions feed the same index
 
     faq.reindex(session)
+    from ..disclosure import publish  # the 政府信息公开专栏's entries
+
+    publish.reindex(session)
     return count

@@ -204,7 +204,10 @@ def require_handler(loaded: Loaded, actor: User) -> CaseTask:
 def step_config(session: Session, case: Case, step_id: str):
     """The flow chart's configuration of a step (post, form, field access …) for this case's version."""
     spec, _ = specs_for(session, case.definition_id)
-    return spec.task_specs[step_id].step
+    task_spec = spec.task_specs[step_id]
+    if not hasattr(task_spec, "step") and hasattr(task_spec, "task_spec"):
+        task_spec = spec.task_specs[task_spec.task_spec]  # a multi-instance step: its instances' spec
+    return task_spec.step
 
 
 # --- deadlines (one rule: engine.legaltime) --------------------------------------------------------
@@ -242,20 +245,21 @@ def sync(loaded: Loaded, actor: User | None, now: datetime | None = None) -> lis
     fresh = [t for sid, t in ready.items() if sid not in known]
     if fresh:
         visits = dict(case.step_visits or {})
-        for spiff_task in fresh:
-            step = spiff_task.task_spec.step
-            step_id = spiff_task.task_spec.bpmn_id
+        names = {t.task_spec.bpmn_id: t.task_spec.bpmn_name for t in fresh}
+        for step_id in names:  # the instances of a multi-instance step (会签, 交办) are one visit
             visits[step_id] = visits.get(step_id, 0) + 1
             if visits[step_id] - 1 > case.loop_count:  # how often the case came back to its most revisited step
                 case.loop_count = visits[step_id] - 1
                 if case.loop_count > settings.max_loops:
                     raise LoopLimitExceeded(
-                        f"办件已第 {case.loop_count} 次回到“{spiff_task.task_spec.bpmn_name or step_id}”，"
+                        f"办件已第 {case.loop_count} 次回到“{names[step_id] or step_id}”，"
                         f"超过上限 {settings.max_loops} 次，已停止；请联系流程管理员处理。")
+        for spiff_task in fresh:
+            step = spiff_task.task_spec.step
             row = CaseTask(
                 case_id=case.id, spiff_id=str(spiff_task.id), step_id=spiff_task.task_spec.bpmn_id,
                 step_name=spiff_task.task_spec.bpmn_name or spiff_task.task_spec.bpmn_id,
-                post_code=step.post, department_id=_department_for(session, case, step.department),
+                post_code=step.post, department_id=_department_for(session, case, step.department, spiff_task.data),
                 state="ready", created_at=now, time_limit=step.time_limit or 0, limit_unit=step.time_unit,
             )
             legaltime.refresh_task(loaded.calendar, row, [])
@@ -287,13 +291,15 @@ def save_state(loaded: Loaded) -> None:
 _dept_cache: dict[tuple[str, str], int] = {}
 
 
-def _department_for(session: Session, case: Case, code: str | None) -> int:
+def _department_for(session: Session, case: Case, code: str | None, task_data: dict | None = None) -> int:
     """The department of a step: the item's, a fixed one, or one named by the case's data
-    (``data:supervised_department``, as the 督办 flow routes 签收 to the supervised unit)."""
+    (``data:supervised_department``, as the 督办 flow routes 签收 to the supervised unit); an
+    instance of a multi-instance step reads its own element first (``data:body``, one per body)."""
     if not code:
         return case.department_id
     if code.startswith("data:"):
-        code = str((case.data or {}).get(code[5:], ""))
+        name = code[5:]
+        code = str((task_data or {}).get(name) or (case.data or {}).get(name, ""))
         if not code:
             raise InvalidState("办件数据中没有指定办理部门，无法确定该环节的办理部门。")
     key = (str(session.get_bind().url), code)

@@ -48,7 +48,7 @@ def suspend(session: Session, case_id: int, actor: User, reason: str, expected_d
 
 
 def request_correction(session: Session, case_id: int, actor: User, missing: list[str], reason: str | None = None,
-                       expected_version: int | None = None):
+                       expected_version: int | None = None, answer_days: int | None = None):
     """补正: tell the applicant once, listing every missing material. Before acceptance the office
     has N working days from receipt (行政许可法 art. 32; 政府信息公开条例 art. 30: 7) and the clock
     stops; after acceptance a licence clock stops only where the item's own law says so (the
@@ -79,8 +79,9 @@ def request_correction(session: Session, case_id: int, actor: User, missing: lis
     if not stops_clock:
         text += "（受理后补正，依法不停止计算办理期限）"
     due = None
-    if version.correction_answer_days > 0:
-        due = loaded.calendar.add_workdays(clock.local_date(now), version.correction_answer_days)
+    answer_days = answer_days or version.correction_answer_days
+    if answer_days > 0:
+        due = loaded.calendar.add_workdays(clock.local_date(now), answer_days)
     pause = common.start_pause(loaded, "correction", text, actor, now, missing=missing, step_id=task.step_id,
                                stops_clock=stops_clock, due_date=due)
     common.emit(loaded, actor, "correction", task=task, reason=text, now=now,
@@ -118,6 +119,8 @@ def resume(session: Session, case_id: int, actor: User, note: str | None = None,
     kind = pause.kind
     now = clock.now()
     pause = common.end_pause(loaded, actor, now)
+    if kind in ("consultation", "fee"):
+        raise InvalidState("征求第三方意见和缴纳信息处理费请在政府信息公开申请页面记录。")
     action = {"correction": "correction_supplied", "returned": "resubmitted", "special": "resume"}[kind]
     common.emit(loaded, actor, action, reason=note, now=now,
                 detail={"pause": PAUSE_KINDS[kind], "paused_days": pause.paused_days})
@@ -158,7 +161,7 @@ def _end(session: Session, case_id: int, actor: User, state: str, reason: str, w
     now = clock.now()
     if common.open_pause(session, case) is not None:
         common.end_pause(loaded, actor, now)
-    _close(loaded, actor, state, what, now)
+    close(loaded, actor, state, what, now)
     common.emit(loaded, actor, operation, task=task, reason=reason, now=now)
     return case
 
@@ -285,12 +288,12 @@ def lapse_correction(session: Session, case_id: int, now=None) -> bool:
              else "本事项规定的补正期限")
     text = f"申请人未在补正期限（{pause.due_date}）内补正，视为放弃申请（{basis}）。"
     common.end_pause(loaded, None, now)
-    _close(loaded, None, "withdrawn", "视为放弃申请", now)
+    close(loaded, None, "withdrawn", "视为放弃申请", now)
     common.emit(loaded, None, "lapse", reason=text, now=now, detail={"answer_by": pause.due_date, "basis": basis})
     return True
 
 
-def _close(loaded, actor, state: str, result: str, now) -> None:
+def close(loaded, actor, state: str, result: str, now) -> None:
     case = loaded.case
     loaded.workflow.cancel()
     for row in loaded.open_tasks:

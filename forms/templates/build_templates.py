@@ -105,7 +105,8 @@ def build() -> None:
     t.style = "Table Grid"
     for row, (label, value) in zip(t.rows, [
             ("送达文书名称及文号", "{{ delivered }}"),
-            ("受送达人", "{{ applicant_name }}"), ("送达地点", "{{ address }}"), ("送达方式", "直接送达"),
+            ("受送达人", "{{ applicant_name }}"), ("送达地点", "{{ delivery_place or address }}"),
+            ("送达方式", "{{ delivery_method or '直接送达' }}"),
             ("送达人", "{{ actor_name }}"), ("受送达人签名或盖章", ""), ("送达日期", "{{ today }}")]):
         row.cells[0].text, row.cells[1].text = label, value
     d.add_paragraph("备注：受送达人拒绝签收的，送达人应注明情况并由见证人签名。")
@@ -122,6 +123,7 @@ def build() -> None:
 
     _penalty_templates()
     _legal_time_templates()
+    _disclosure_templates()
 
     d = _doc("全案卷宗")
     d.add_paragraph("办件编号：{{ case_number }}")
@@ -248,6 +250,91 @@ def _legal_time_templates() -> None:
     d.add_paragraph(RELIEF.replace("本决定书", "本告知书"))
     _sign(d)
     _save(d, "lapse_notice")
+
+
+INFO_LAW = "《中华人民共和国政府信息公开条例》"
+
+
+def _office(doc):
+    doc.add_paragraph("联系机构：{{ office_name }}　　联系电话：{{ office_phone }}"
+                      "{% if office_address %}　　地址：{{ office_address }}{% endif %}")
+
+
+def _disclosure_templates() -> None:
+    """依申请公开 (政府信息公开条例 2019): the 答复书 of every answer type (arts. 35–39; its sentences
+    by type are in forms/disclosure_documents.py), 补正 (art. 30), 延期 (art. 33), 第三方意见 (art. 32)."""
+    d = _doc("政府信息公开申请答复书")
+    d.add_paragraph("{{ applicant_name }}：")
+    d.add_paragraph("本机关于{{ received_date }}收到你（单位）提出的政府信息公开申请（申请编号：{{ request_number }}），"
+                    "你（单位）申请获取：{{ description }}。{{ corrected }}现答复如下：")
+    d.add_paragraph("{%p if answer_text %}")
+    d.add_paragraph("{{ answer_text }}")
+    d.add_paragraph("{%p endif %}")
+    _loop(d, "line in decision", "{{ line }}")
+    d.add_paragraph("答复类型：{{ answer_label }}（" + INFO_LAW + "{{ answer_article }}）。")
+    d.add_paragraph("{{ fee_line }}")
+    d.add_paragraph("{{ relief }}")
+    _office(d)
+    _sign(d)
+    _save(d, "info_reply")
+
+    d = _doc("补正政府信息公开申请通知书")
+    d.add_paragraph("{{ applicant_name }}：")
+    d.add_paragraph("本机关于{{ received_date }}收到你（单位）提出的政府信息公开申请（申请编号：{{ request_number }}），"
+                    "申请获取：{{ description }}。经审查，申请内容不明确，本机关无法确定你（单位）所需的政府信息。根据"
+                    + INFO_LAW + "第三十条的规定，现一次性告知你（单位）需要补正的事项：")
+    _loop(d, "p in points", "{{ loop.index }}. {{ p }}")
+    d.add_paragraph("请你（单位）自本通知书发出之日起{{ answer_days }}个工作日内补正（补正期限至{{ answer_by }}届满），写明所需政府信息的名称、文号或者"
+                    "便于本机关查询的其他特征性描述。你（单位）可以凭申请编号 {{ request_number }} 和查询码在"
+                    "“{{ county }}政务服务专栏”的“政府信息公开”栏目提交补正，也可以书面（当面、信函或者传真）向本机关提交。")
+    d.add_paragraph("答复期限自本机关收到补正的申请之日起计算。你（单位）无正当理由逾期不补正的，视为放弃申请，"
+                    "本机关不再处理该政府信息公开申请（" + INFO_LAW + "第三十条）。")
+    d.add_paragraph("如对补正事项有疑问，可以与本机关联系，我们将给予指导和释明。")
+    _office(d)
+    _sign(d)
+    _save(d, "info_correction_notice")
+
+    d = _doc("延期答复告知书")
+    d.add_paragraph("{{ applicant_name }}：")
+    d.add_paragraph("你（单位）于{{ received_date }}提出的政府信息公开申请（申请编号：{{ request_number }}），答复期限"
+                    "{{ period_from }}，原答复期限至{{ deadline_before }}届满。因{{ reason }}，本机关不能在规定期限内作出答复。")
+    d.add_paragraph("根据" + INFO_LAW + "第三十三条第二款的规定，经本机关政府信息公开工作机构负责人{{ approver }}"
+                    "{% if consented %}于{{ consented }}{% endif %}同意，答复期限延长{{ days }}个工作日（延长的期限最长不超过20个工作日），"
+                    "延长后的答复期限至{{ deadline_after }}届满。")
+    d.add_paragraph("特此告知。")
+    _office(d)
+    _sign(d)
+    _save(d, "info_extension_notice")
+
+    d = _doc("第三方意见征询函")
+    d.add_paragraph("{{ party }}：")
+    d.add_paragraph("本机关于{{ received_date }}收到一份政府信息公开申请（申请编号：{{ request_number }}），"
+                    "申请获取：{{ description }}。本机关认为，公开该政府信息可能损害你（单位）的合法权益，"
+                    "涉及的事项：{{ matter }}。")
+    d.add_paragraph("根据" + INFO_LAW + "第三十二条的规定，现书面征求你（单位）的意见。请你（单位）自收到本函之日起"
+                    "{{ consultation_days }}个工作日内（本函于{{ sent_date }}发出，至{{ due_date }}届满）书面提出是否同意公开"
+                    "的意见；不同意公开的，请说明理由。")
+    d.add_paragraph("你（单位）逾期未提出意见的，由本机关依照" + INFO_LAW + "的规定决定是否公开。你（单位）不同意公开且有"
+                    "合理理由的，本机关不予公开；本机关认为不公开可能对公共利益造成重大影响的，可以决定予以公开，"
+                    "并将决定公开的政府信息内容和理由书面告知你（单位）。征求意见所需时间不计算在答复期限内"
+                    "（" + INFO_LAW + "第三十三条第三款）。")
+    _office(d)
+    _sign(d)
+    _save(d, "info_consultation_letter")
+
+    d = _doc("政府信息公开信息处理费收费通知")
+    d.add_paragraph("{{ applicant_name }}：")
+    d.add_paragraph("你（单位）于{{ received_date }}提出的政府信息公开申请（申请编号：{{ request_number }}），申请获取："
+                    "{{ description }}。根据{{ fee_rules }}，本次申请应收取信息处理费{{ fee }}元"
+                    "{% if waived != '0' and waived != '0.00' %}，经审核减免{{ waived }}元{% endif %}，"
+                    "应缴纳{{ payable }}元。计费依据：{{ fee_basis }}。")
+    d.add_paragraph("请于{{ pay_by }}前缴纳（自收到本通知之日起20个工作日内），缴费后本机关依法提供政府信息。"
+                    "自本通知出具之日起至你（单位）缴纳费用之日止的期间，不计算在答复期限内；逾期未缴纳的，"
+                    "视为放弃申请，本机关不再处理该政府信息公开申请。")
+    d.add_paragraph("确有经济困难的，可以向本机关申请减免信息处理费。所收费用全部上缴财政。")
+    _office(d)
+    _sign(d)
+    _save(d, "info_fee_notice")
 
 
 if __name__ == "__main__":

@@ -26,7 +26,8 @@ def test_a_supervisor_sees_why_a_case_is_due_on_1_8(page, database):
     with clock.frozen(datetime(2026, 12, 10, 9, 30, tzinfo=clock.LOCAL_TZ)):
         with database.transaction() as s:
             person = Applicant(name="张三", cert_type="111", cert_number="11010519491231002X", phone="13800000000")
-            case = start_case(s, INFO, person, _as(s, "zf001"), subject="张三申请公开阳光县2026年道路改造资金使用情况")
+            case = start_case(s, INFO, person, _as(s, "zf001"), subject="张三申请公开阳光县2026年道路改造资金使用情况",
+                              data={"office": "zfb"})
         login(page, "jw001")
         page.goto(f"/cases/{case.id}")
         box = page.locator("#deadline-explained")

@@ -24,6 +24,10 @@ PUBLIC_PAGES = {
     "portal-questions": "/questions", "portal-ask": "/questions/ask", "portal-ask-item": f"/questions/ask?item={FOOD}",
     "portal-question-lookup": "/questions/lookup", "portal-faq-library": "/faq", "portal-complaint": "/complaints/new",
     "portal-complaint-lookup": "/complaints/lookup",
+    # 政府信息公开专栏 (webapp/portal/disclosure.py)
+    "portal-gk": "/gk", "portal-gk-entries": "/gk/entries?theme=09", "portal-gk-body": "/gk/zfb",
+    "portal-gk-apply": "/gk/apply", "portal-gk-lookup": "/gk/lookup", "portal-gk-reports": "/gk/reports",
+    "portal-gk-missing": "/gk/info/NOSUCH-03-2026-00001",
 }
 
 

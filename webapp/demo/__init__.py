@@ -16,6 +16,7 @@ from forms.registry import sync_definitions
 from rules.service import sync_catalogue
 
 from .county import COUNTY, DEMO_PASSWORD, DEPARTMENTS, POST_NAMES, USERS
+from .disclosure import load_guides
 from .items import ITEMS
 from .qa import load_library
 
@@ -68,5 +69,6 @@ def load_demo(session: Session) -> DemoResult:
                                     item_code=item["code"])
         deployed.append(f"{definition.process_key} v{definition.version}")
     load_library(session, {code: dept for code, (dept, _) in depts.items()})  # 统一分类 and 常见问题解答库
+    load_guides(session)  # 政府信息公开指南 of every body with a disclosure office
     search.reindex_all(session)  # now that the flows say which items are internal (督办, 法制审核)
     return DemoResult(accounts, created, len(ITEMS), deployed)

@@ -28,6 +28,7 @@ from engine.service import (
 )
 from rules import complaints
 
+from .disclosure import load_disclosure
 from .qa import load_questions
 
 MARKER = "demo-history"
@@ -35,14 +36,13 @@ SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = ["建华", "丽娟", "志强", "秀英", "伟", "芳", "敏", "静", "磊", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "霞"]
 SHOPS = ["好味道餐饮", "云岭茶叶", "阳光超市", "福满楼酒店", "康乐足浴", "青松宾馆", "百味面馆", "临翔建材", "丰收农资",
          "锦绣美发", "金色年华歌舞厅", "绿源食品"]
-PENALTY, INFO = "025309300005", "205309300006"
+PENALTY = "025309300005"
 DATA = {
     "015309300002": lambda r: {"prepackaged_only": r.random() < 0.25},
     "015309300004": lambda r: {"contract_amount": r.choice([200000, 1500000, 8600000]), "floor_area": r.choice([180, 1200, 5600])},
-    INFO: lambda r: {"not_ours": r.random() < 0.15},
 }
-WEIGHTS = [("075309300001", 30), ("015309300002", 25), ("015309300003", 12), ("015309300004", 10),
-           (INFO, 13), (PENALTY, 10)]
+# 政府信息公开申请 run through their own service (webapp/demo/disclosure.py), not the generic steps
+WEIGHTS = [("075309300001", 30), ("015309300002", 25), ("015309300003", 12), ("015309300004", 10), (PENALTY, 10)]
 # 经营超过保质期的食品 (食品安全法 art. 124 ①(五)); 货值金额不足一万元: 并处五万元以上十万元以下罚款, within
 # the item's 裁量基准 (webapp/demo/items.py) for the 情节 chosen
 GOODS = ["袋装酸奶", "散装月饼", "瓶装饮料", "预包装糕点", "速冻水饺", "盒装牛奶"]
@@ -101,7 +101,7 @@ def load_history(db: Database, count: int = 300, seed: int = 2026, until: date |
         if day >= today:
             continue
         code = r.choices([c for c, _ in WEIGHTS], [w for _, w in WEIGHTS])[0]
-        applicant = _person(r) if code in ("075309300001", "205309300006") or r.random() < 0.2 else _company(r)
+        applicant = _person(r) if code == "075309300001" or r.random() < 0.2 else _company(r)
         moment = _at(day, r)
         if moment > clock.now():
             continue
@@ -118,6 +118,7 @@ def load_history(db: Database, count: int = 300, seed: int = 2026, until: date |
     _complaints(db, r, users, depts, today)
     made += _online_applications(db, r, users, calendar, today)
     load_questions(db, count=round(count * 2 / 3), seed=seed + 1)  # 在线解答: about two questions for three cases
+    load_disclosure(db, seed=seed)  # 政府信息公开: a year of publications, requests and appeals
     with clock.frozen(clock.now()):
         scheduler.tick(db)
     return made
@@ -164,14 +165,12 @@ def _drive(db: Database, case_id: int, code: str, moment: datetime, r: random.Ra
             scheduler.tick(db)
             try:
                 with db.transaction() as s:
-                    if task.step_id in ("accept", "formal_review") and s.get(Case, case_id).accepted_at is None \
-                            and r.random() < 0.08:
-                        request_correction(s, case_id, actor, ["申请书签字页"] if code != INFO else
-                                           ["所需政府信息的名称、文号或者便于查询的其他特征性描述"])
+                    if task.step_id == "accept" and s.get(Case, case_id).accepted_at is None and r.random() < 0.08:
+                        request_correction(s, case_id, actor, ["申请书签字页"])
                         return_later = True
                     else:
                         return_later = False
-                        decision = r.random() > 0.1 if task.step_id in ("decide", "approve_reply") and code != PENALTY \
+                        decision = r.random() > 0.1 if task.step_id == "decide" and code != PENALTY \
                             else True
                         if task.step_id in ("audit", "review") and r.random() < 0.05:
                             earlier = s.scalars(select(CaseTask.step_id).where(
@@ -196,9 +195,8 @@ def _drive(db: Database, case_id: int, code: str, moment: datetime, r: random.Ra
 
 def _after_correction(db: Database, case_id: int, code: str, moment: datetime, end: datetime, r: random.Random,
                       actor) -> datetime | None:
-    """Most applicants supply what was missing within days. The others: an information request
-    lapses when its answer period ends (政府信息公开条例 art. 30; the scheduler's tick closes it as
-    视为放弃申请); a licence application, whose law knows no lapse, is withdrawn by the applicant.
+    """Most applicants supply what was missing within days. The others (a licence application, whose
+    law knows no lapse) withdraw the application.
     Returns the moment the case goes on, or None when it ends here (or waits, for recent cases)."""
     if r.random() < 0.8:
         back = moment + timedelta(days=r.randint(2, 6))
@@ -207,8 +205,6 @@ def _after_correction(db: Database, case_id: int, code: str, moment: datetime, e
         with clock.frozen(back), db.transaction() as s:
             resume(s, case_id, actor, "申请人已补正")
         return back
-    if code == INFO:
-        return None  # the scheduler lapses it once the period is over
     gone = moment + timedelta(days=r.randint(15, 40))
     if gone <= end:
         with clock.frozen(gone), db.transaction() as s:

@@ -203,6 +203,16 @@ ITEMS = [
         legal_limit=5, promised_limit=5, materials=[], aliases=["在线咨询", "网上咨询", "咨询"],
     ),
     _item(
+        "205309300096", "zfb", name="政府信息主动公开", category="20", process_key="proactive_publication",
+        section="政务公开办公室", phone="0883-6120100",
+        legal_basis=[{"title": "德宏州政府信息主动公开和依申请公开制度（试行）", "article": "第十二条",
+                      "text": "属于主动公开范围的政府信息，应当自该政府信息形成或者变更之日起15个工作日内予以公开。"},
+                     {"title": "德宏州政府信息主动公开和依申请公开制度（试行）", "article": "第七条",
+                      "text": "主动公开政府信息应当进行保密审查；涉及第三方的，确定是否需要征求第三方意见。"}],
+        conditions="本县行政机关制作或者获取的、属于主动公开范围的政府信息形成或者变更。",
+        legal_limit=15, promised_limit=15, materials=[], aliases=["主动公开", "信息发布"],
+    ),
+    _item(
         "105309300099", "jwjw", name="电子监察督办", category="10", process_key="supervise_order",
         section="党风政风监督室", phone="0883-6120012",
         legal_basis=[{"title": "中华人民共和国监察法", "article": "第十一条",

@@ -45,7 +45,7 @@ def _mask_phone(value):
 
 #: paths of the column (a page not found under them is answered in the column's layout)
 PUBLIC_PREFIXES = ("/items", "/application", "/progress", "/results", "/hall", "/search", "/elder", "/questions", "/faq",
-                   "/complaints")
+                   "/complaints", "/gk")
 
 
 def is_public_page() -> bool:
@@ -217,7 +217,8 @@ def item(code: str):
 
 #: the column's forms: each POST counts against the client address's public limit
 LIMITED = ("portal.item_apply", "portal.progress", "portal.my_application", "portal.supply_correction",
-           "portal.question_ask", "portal.question_lookup", "portal.complaint_new", "portal.complaint_lookup")
+           "portal.question_ask", "portal.question_lookup", "portal.complaint_new", "portal.complaint_lookup",
+           "portal.gk_apply", "portal.gk_lookup", "portal.gk_correction")
 
 
 def install_rate_limits(app, limiter, settings) -> None:
@@ -229,4 +230,4 @@ def install_rate_limits(app, limiter, settings) -> None:
             app.view_functions[endpoint] = limiter.limit(settings.public_rate_limit, methods=["POST"])(view)
 
 
-from . import apply, complaints, downloads, faq, hall, questions, results, search, track  # noqa: E402,F401  (routes of the column)
+from . import apply, complaints, disclosure, downloads, faq, hall, questions, results, search, track  # noqa: E402,F401  (routes of the column)

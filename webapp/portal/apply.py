@@ -8,6 +8,7 @@ from flask import current_app, g, redirect, render_template, request, url_for
 from flask import session as cookie
 
 from engine.certificates import CERT_TYPES
+from engine.disclosure import service as disclosure
 from engine.errors import Conflict, NotFound, SunhallError
 from engine.models.cases import APPLICANT_TYPES
 from engine.service import Applicant
@@ -57,6 +58,8 @@ def item_apply(code: str):
     application (a token kept in the browser's session answers a repeated post with the receipt)."""
     session = db_session()
     item = item_or_404(code)
+    if item.current_version is not None and item.current_version.process_key == disclosure.PROCESS_KEY:
+        return redirect("/gk/apply")  # a request for information is made in the 政府信息公开专栏 (its own form)
     try:
         app_form = online.application_form(session, item)
     except SunhallError as exc:

@@ -294,4 +294,5 @@ def complaint_action(complaint_id: int, action: str):
     return redirect(url_for("supervision.complaint_list"))
 
 
-from . import qa  # noqa: E402, F401  (在线解答 pages on this blueprint)
+# the pages on this blueprint: 政务公开 (the annual report, publication deadlines) and 在线解答
+from . import disclosure, qa  # noqa: E402, F401

@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("workbench", __name__)
 
-from . import cases, faq, intake, lists, materials, online, questions  # noqa: E402,F401  (routes register on bp)
+from . import cases, disclosure, faq, gk_office, intake, lists, materials, online, publications, questions  # noqa: E402,F401  (routes register on bp)

@@ -21,6 +21,8 @@ from sqlalchemy import select
 from engine import legaltime
 from engine.calendar import load_calendar
 from engine.certificates import CERT_TYPES
+from engine.disclosure import publish as gk_publish
+from engine.disclosure import service as gk
 from engine.errors import InvalidInput, PermissionDenied, SunhallError
 from engine.models import CaseEvent, CaseExtension, CasePause, CaseTask, ProcessDefinition, User
 from engine.models.cases import APPLICANT_TYPES, CASE_STATES, CHANNELS, PAUSE_KINDS
@@ -94,7 +96,17 @@ def _page(case, error: str | None = None, values=None, status: int = 200, field_
         history=[h for h in field_history(session, case.id) if sf.access.get(h.field, "hidden") != "hidden"],
         labels={f["name"]: f["label"] for f in (sf.form.fields if sf.form else [])}, error=error, values=values or {},
         field_errors=field_errors or {},
-        step_names=replay.step_names(session, case)), status
+        step_names=replay.step_names(session, case), own_page=_own_page(session, case)), status
+
+
+def _own_page(session, case) -> str | None:
+    """政府信息公开 is worked on its own pages (each step has its required content); the case page
+    keeps the record, the diagram and the replay and links there."""
+    request = gk.of_case(session, case.id)
+    if request is not None:
+        return url_for("workbench.gk_request", request_id=request.id)
+    entry = gk_publish.of_case(session, case.id)
+    return url_for("workbench.gk_publication", publication_id=entry.id) if entry is not None else None
 
 
 @bp.get("/cases/<int:case_id>")
