@@ -44,6 +44,7 @@ EXTENSION_BASIS = {
     "receipt": "《中华人民共和国政府信息公开条例》第三十三条第二款（经政府信息公开工作机构负责人同意，延长不得超过二十个工作日）",
 }
 SPECIAL_BASIS = "《中华人民共和国行政许可法》第四十五条"
+CORRECTION_RESTART = "《中华人民共和国政府信息公开条例》第三十条"
 
 
 @dataclass
@@ -55,16 +56,25 @@ class PauseLine:
     days: int  # counted days (0 while open or when the pause does not stop the clock)
     stops_clock: bool
     provisional: bool
+    unit: str = "day"
+    restarts: bool = False  # a 补正 after which the period starts again (政府信息公开条例 art. 30)
 
     @property
     def text(self) -> str:
+        return self.said(public=False)
+
+    def said(self, public: bool) -> str:
+        """The line; as the applicant reads it, a third party consulted is not named (条例 art. 32)."""
         name = PAUSE_NAMES.get(self.kind, self.kind)
+        why = "" if public and self.kind == "consultation" else f"（{self.reason}）"
         if self.end is None:
-            return f"{name}：自 {self.start} 起暂停中，恢复后顺延（{self.reason}）"
+            if self.restarts:
+                return f"{name}：自 {self.start} 起等待补正，收到补正后的申请之日起重新计算期限（{CORRECTION_RESTART}）{why}"
+            return f"{name}：自 {self.start} 起暂停中，恢复后顺延{why}"
         if not self.stops_clock:
-            return f"{name}：{self.start} 至 {self.end}，依法不停止计时（{self.reason}）"
+            return f"{name}：{self.start} 至 {self.end}，依法不停止计时{why}"
         mark = "（预计）" if self.provisional else ""
-        return f"{name}：{self.start} 至 {self.end}，不计入期限，顺延 {self.days} 天{mark}（{self.reason}）"
+        return f"{name}：{self.start} 至 {self.end}，不计入期限，顺延 {self.days} {UNITS.get(self.unit, '天')}{mark}{why}"
 
 
 @dataclass
@@ -129,10 +139,10 @@ class Deadline:
                 out.append(text + (f"；依据{self.extension_basis}。" if self.extension_basis and line.state == "approved"
                                    else "。"))
         for line in self.pauses:
-            out.append(line.text + "。")
+            out.append(line.said(public) + "。")
         for day, name, workday in self.crossed:
-            out.append(f"经过 {day}（{name}，{'调休上班，计入' if workday else '休息，不计入'}）。"
-                       if self.unit == "workday" else f"经过 {day}（{name}）。")
+            said = ("计入" if "调休" in name else "调休上班，计入") if workday else "休息，不计入"
+            out.append(f"经过 {day}（{name}，{said}）。" if self.unit == "workday" else f"经过 {day}（{name}）。")
         if self.rolled_from:
             out.append(f"期间最后一日 {self.rolled_from} 为休息日，顺延至其后第一个工作日（{ROLL_OVER_BASIS}）。")
         out.append(f"届满：{self.due}" + (f"（预计：{self.provisional}）。" if self.provisional else "。"))
@@ -178,7 +188,7 @@ def counted_pauses(calendar: WorkCalendar, pauses: list[CasePause], start: date,
         begin = max(begin, start)
         days = calendar.period_between(begin, end, unit) if end is not None and p.stops_clock else 0
         provisional = bool(end and calendar.provisional_years(begin, end))
-        lines.append(PauseLine(p.kind, p.reason, begin, end, days, p.stops_clock, provisional))
+        lines.append(PauseLine(p.kind, p.reason, begin, end, days, p.stops_clock, provisional, unit))
     return lines
 
 
@@ -189,6 +199,9 @@ def compute(calendar: WorkCalendar, case: Case, version: ItemVersion, pauses: li
         return None
     unit, start = case.limit_unit, case.clock_start
     pause_lines = counted_pauses(calendar, pauses, start, unit)
+    if case.clock_basis in ("receipt", "corrected_receipt"):
+        for line in pause_lines:
+            line.restarts = line.kind == "correction"
     ext_lines = [ExtensionLine(e.days, e.reason, users.get(e.approver_id, ""), e.state, e.decided_at, e.collective)
                  for e in sorted(extensions, key=lambda e: e.requested_at)]
     total = case.limit_days + sum(e.days for e in ext_lines if e.state == "approved") + sum(p.days for p in pause_lines)

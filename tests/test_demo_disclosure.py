@@ -91,7 +91,7 @@ def _guides(s) -> None:
 
 def _requests(s, zfb: int, codes_of: dict[int, str]) -> None:
     requests = list(s.scalars(select(InfoRequest)))
-    closing = {e.case_id: e for e in s.scalars(select(CaseEvent).where(CaseEvent.action.in_(("withdraw", "lapse"))))}
+    closing = {e.case_id: e for e in s.scalars(select(CaseEvent).where(CaseEvent.action.in_(("withdraw", "lapse", "info_fee_lapsed"))))}
     # the office's requests concluded in the report year: every answer type, every ground of withholding
     answered = [r for r in requests if r.department_id == zfb and _local_year(r.answered_at) == YEAR
                 and r.case.state == "finished"]
@@ -105,8 +105,9 @@ def _requests(s, zfb: int, codes_of: dict[int, str]) -> None:
     for r in lapsed:  # closed by the scheduler the day after the period, not before
         pause = s.scalars(select(CasePause).where(CasePause.case_id == r.case_id, CasePause.kind == "correction")).one()
         assert pause.due_date < clock.local_date(r.case.finished_at)
-    unpaid = [r for r in closed if "信息处理费" in (closing[r.case_id].reason or "")]
-    assert unpaid and "逾期未缴纳" in closing[unpaid[0].case_id].reason
+    unpaid = [r for r in closed if r.case.result == gk.FEE_LAPSED]  # 收费通知 not paid in 20 working days
+    assert unpaid and all(closing[r.case_id].action == "info_fee_lapsed" and closing[r.case_id].actor_id is None
+                          for r in unpaid)
     assert [r for r in closed if r not in lapsed and r not in unpaid and "撤回" in closing[r.case_id].reason]
     # 上年结转 and 结转下年度
     assert [r for r in answered if _local_year(r.received_at) == YEAR - 1]

@@ -16,12 +16,17 @@ import pytest
 from sqlalchemy import func, select, update
 
 from engine import clock
+from engine.disclosure import service as gk
 from engine.models import (
     Case,
     CaseEvent,
     CaseTask,
     Department,
     FaqEntry,
+    InfoAppeal,
+    InfoEntry,
+    InfoGuide,
+    InfoRequest,
     Item,
     ItemChange,
     Question,
@@ -92,7 +97,7 @@ def fingerprint(database) -> tuple:
     with database.transaction(write=False) as s:
         counts = tuple(s.scalar(select(func.count()).select_from(m))
                        for m in (Case, CaseEvent, CaseDocument, CaseMaterial, ItemChange, RuleVersion, Complaint,
-                                 Question, QuestionTurn, FaqEntry))
+                                 Question, QuestionTurn, FaqEntry, InfoRequest, InfoEntry, InfoAppeal, InfoGuide))
         cases = tuple(s.execute(select(Case.id, Case.version, Case.state, Case.pause_kind)).all())
         tasks = tuple(s.execute(select(CaseTask.id, CaseTask.state, CaseTask.assignee_id)).all())
         rules = tuple(s.execute(select(Rule.id, Rule.level, Rule.enabled)).all())
@@ -108,7 +113,14 @@ def _pages(run, database, company):
         scjgj = s.scalars(select(Department.id).where(Department.code == "scjgj")).one()
     question = run(lambda s: qa.ask(s, qa.Asking(title="开饭店要办什么证", content="需要办哪些证照？", name="王小明",
                                                  phone="13800001111", consent_public=True, department_id=scjgj))[0].id)
-    return [("sc003", f"/workbench/questions/{question}"), ("sc006", f"/workbench/questions/{question}"),
+    request = run(lambda s: gk.file_request(s, gk.Requesting(
+        name="王小明", requester_kind="natural", cert_type="111", cert_number="11010519491231002X", phone="13800001111",
+        description="请公开2026年食品安全抽检计划。", delivery="pickup", department_id=scjgj))[0].id)
+    gk_pages = [("sc003", f"/workbench/gk/requests/{request}"), ("sc001", "/workbench/gk/requests/new"),
+                ("sc003", "/workbench/gk/publications/new"), ("sc006", "/workbench/gk/guide"),
+                ("sc006", "/workbench/gk/appeals"), ("sc006", "/workbench/gk/report-text"),
+                (None, "/gk/apply"), (None, "/gk/lookup")]
+    return gk_pages + [("sc003", f"/workbench/questions/{question}"), ("sc006", f"/workbench/questions/{question}"),
             ("zf001", "/workbench/questions/new"), ("sc003", "/workbench/faq/new"), ("admin", "/workbench/faq/categories"),
             ("jw001", "/supervision/qa/report"),("sc001", f"/cases/{received}"), ("sc003", f"/cases/{accepted}"), ("sc001", f"/intake/{FOOD}"),
             ("xz001", f"/catalogue/{FOOD}/change"), ("xz001", "/catalogue/new"), ("xz001", f"/catalogue/{FOOD}"),
@@ -169,7 +181,9 @@ def test_no_hostile_value_breaks_a_form(app, database, run, company, frozen_cloc
                    "/supervision/complaints", "/admin/calendar", "/admin/users", "/apply", "/progress", "/application",
                    "/questions/ask", "/questions/lookup", "/complaints/new", "/complaints/lookup",
                    "/workbench/questions/new", "/answer", "/forward", "/complex", "/extend", "/workbench/faq/new",
-                   "/workbench/faq/categories"):
+                   "/workbench/faq/categories", "/workbench/gk/requests/new", "/review",
+                   "/gk/apply", "/gk/lookup", "/workbench/gk/publications/new", "/workbench/gk/guide",
+                   "/workbench/gk/appeals", "/workbench/gk/report-text"):
         assert action in reached, (action, sorted(posted))
     assert sum(posted.values()) > 500
 

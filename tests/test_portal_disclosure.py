@@ -465,7 +465,8 @@ def test_the_answer_shows_once_approved_with_its_legal_ground(client, database, 
     act(gk.approve, "zf004", approved=True)
     act(gk.deliver, "zf001", method="email")
     html = client.get(f"/gk/mine/{number}").get_data(as_text=True)
-    assert "<strong>已答复</strong>" in html and "答复期限" not in html.split("<h2")[0]
+    assert "<strong>已答复</strong>" in html and "答复期限怎么算" in html  # the answer was in time: the lines stay
+    assert "2026年10月30日前</strong>；已于" in html and "作出答复" in html
     assert "不属于本机关负责公开（《中华人民共和国政府信息公开条例》第三十六条第（五）项）" in html
     assert "已答复并送达" in html and "可以依法申请行政复议或者提起行政诉讼" in html
     for doc_id in re.findall(rf'href="/gk/mine/{number}/documents/(\d+)"', html):  # every document listed opens

@@ -324,6 +324,11 @@ def submit(session: Session, entry: InfoEntry, actor, drafting: Drafting) -> Cas
 def review_secrecy(session: Session, entry: InfoEntry, actor, *, may_publish, opinion) -> CaseTask:
     """保密审查 (制度 arts. 7(一)(二), 10): a secret or otherwise exempt information is not published."""
     task = open_task(session, entry, actor, ("secrecy",))
+    drafted_by = session.scalar(select(CaseTask.completed_by_id).where(
+        CaseTask.case_id == entry.case_id, CaseTask.step_id == "draft", CaseTask.state == "completed")
+        .order_by(CaseTask.id.desc()).limit(1))
+    if drafted_by == actor.id:
+        raise PermissionDenied("保密审查须由拟稿人以外的审核人员进行，您不能审查自己起草的信息。")
     if not isinstance(may_publish, bool):
         raise InvalidInput("请选择保密审查结论。", field="may_publish")
     opinion = check_text(opinion, "保密审查意见", "opinion", REASON_MAX, required=True, multiline=True)

@@ -37,6 +37,7 @@ from ..models import (
     Post,
     User,
 )
+from ..models.cases import PAUSE_KINDS
 from ..service import common, operations
 from ..service.intake import WEB_APPLICANT, Applicant, check_text, next_in_series, start_case
 from ..service.tasks import complete_task
@@ -516,9 +517,8 @@ def supply_correction(session: Session, request: InfoRequest, text, actor=WEB_AP
                                                           "after": text}]
     request.description = text
     loaded = common.open_case(session, request.case_id)
-    pause = common.end_pause(loaded, actor if is_staff(actor) else None, now)
-    from ..models.cases import PAUSE_KINDS
-    common.emit(loaded, actor if is_staff(actor) else None, "correction_supplied", reason="申请人补正了申请内容。",
+    pause = common.end_pause(loaded, actor, now)
+    common.emit(loaded, actor, "correction_supplied", reason="申请人补正了申请内容。",
                 now=now, detail={"pause": PAUSE_KINDS["correction"], "paused_days": pause.paused_days,
                                  "channel": "web" if actor is WEB_APPLICANT else "staff"})
     return pause

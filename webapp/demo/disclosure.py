@@ -58,7 +58,6 @@ from .disclosure_texts import (
     SECRECY_OK,
     SECRECY_REQUEST,
     SECRECY_SECRET,
-    UNPAID,
     Ask,
     Pub,
 )
@@ -484,14 +483,14 @@ def _hand_out(run: _Run, plan: _Request, moment: datetime) -> datetime | None:
 
 
 def _unpaid(run: _Run, plan: _Request, moment: datetime) -> None:
-    """收费通知 sent; nothing paid within its 20 working days: the office closes the request."""
-    sent = clock.local_date(moment)
-
-    def close(s, q, a):
-        fee, how = gk.allowed_fee(s, q, plan.ask.pages)
-        reason = UNPAID.format(pages=plan.ask.pages, fee=fee, how=how, sent=f"{sent.year}年{sent.month}月{sent.day}日")
-        return operations.withdraw(s, q.case_id, a, reason)
-    _do(run, plan, run.at(run.calendar.add_workdays(sent, 21), moment), close)
+    """收费通知 sent while the answer is drafted; nothing paid within its 20 working days: the
+    scheduler ends the request the day after (视为放弃申请; the notice's time was not counted)."""
+    moment = run.later(moment, 1, 2)
+    _do(run, plan, moment, lambda s, q, a: gk.notify_fee(s, q, a, pages=plan.ask.pages))
+    lapse = run.at(run.calendar.add_workdays(run.calendar.add_workdays(clock.local_date(moment), gk.FEE_PAY_DAYS), 1),
+                   moment)
+    with clock.frozen(lapse):
+        disclosure_flow.tick(run.db)
 
 
 def _extend(run: _Run, plan: _Request, moment: datetime) -> datetime | None:
