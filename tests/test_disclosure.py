@@ -212,3 +212,18 @@ def test_an_unpaid_fee_ends_the_request(run, database, frozen_clock):
     flow.tick(database)
     _, state, result, _, _ = case_of(run, rid)
     assert state == "withdrawn" and result == gk.FEE_LAPSED
+
+
+def test_twenty_more_working_days_with_the_office_head_s_consent_art_33(run, database, frozen_clock):
+    """条例 art. 33(2): +20 working days at most, with the consent of the disclosure office's head."""
+    from engine.models import User
+    from engine.service import operations
+    rid, _, _ = file(run)
+    case_id = run(lambda s: s.get(InfoRequest, rid).case_id)
+    head = run(lambda s: s.scalars(select(User.id).where(User.staff_no == "zf004")).one())
+    with pytest.raises(InvalidInput, match="20"):
+        run(operations.request_extension, case_id, As("zf002"), 21, head, "需要调取档案")
+    ext = run(lambda s, a: operations.request_extension(s, case_id, a, 20, head, "需要调取档案").id, As("zf002"))
+    assert case_of(run, rid)[0] == date(2026, 10, 30)  # nothing moves before the head consents
+    run(operations.decide_extension, ext, As("zf004"), True)
+    assert case_of(run, rid)[0] == date(2026, 11, 27)  # 20 more working days: 11-02 … 11-27
