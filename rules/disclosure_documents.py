@@ -6,12 +6,9 @@ from __future__ import annotations
 
 import io
 
-from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 
 from engine import clock
@@ -35,6 +32,7 @@ from .disclosure_report import (
     summary,
     text_or,
 )
+from .officialdoc import new_document, plain
 from .reports import safe_cell
 
 # --- the tables as rows of text (shared by the Word and Excel outputs) ---------------------------------
@@ -69,32 +67,10 @@ def table_appeals(r: Report) -> list[list]:
 
 # --- Word -------------------------------------------------------------------------------------------
 
-def _plain(value) -> str:
-    return ILLEGAL_CHARACTERS_RE.sub("", str(value))
-
 
 def to_docx(r: Report) -> bytes:
     """The report as a Word document (A4): headings 一 to 六 with the national template's tables."""
-    doc = Document()
-    section = doc.sections[0]
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    section.top_margin, section.bottom_margin = Mm(25), Mm(20)
-    section.left_margin = section.right_margin = Mm(18)
-    normal = doc.styles["Normal"]
-    normal.font.name, normal.font.size = "仿宋", Pt(14)
-    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "仿宋")
-
-    def para(text: str, *, size: float | None = None, bold: bool = False, align=None, indent: bool = True):
-        p = doc.add_paragraph()
-        run = p.add_run(_plain(text))
-        run.bold = bold
-        if size:
-            run.font.size = Pt(size)
-        if align is not None:
-            p.alignment = align
-        elif indent:
-            p.paragraph_format.first_line_indent = Pt(28)
-        return p
+    doc, para = new_document(14)
 
     def heading(text: str):
         para(text, bold=True, indent=False, size=15)
@@ -107,7 +83,7 @@ def to_docx(r: Report) -> bytes:
             for i, (cell, value) in enumerate(zip(cells, values)):
                 if first_width and i == 0:
                     cell.width = Mm(first_width)
-                run = cell.paragraphs[0].add_run(_plain(value))
+                run = cell.paragraphs[0].add_run(plain(value))
                 run.font.size = Pt(size)
                 run.bold = n < header_rows
         return table
@@ -154,7 +130,7 @@ def to_docx(r: Report) -> bytes:
     para(r.owner, align=WD_ALIGN_PARAGRAPH.RIGHT)
     made = clock.local_date(r.published_at) if r.published_at else clock.local_date(r.made_at)
     para(chinese_date(made), align=WD_ALIGN_PARAGRAPH.RIGHT)
-    doc.core_properties.title, doc.core_properties.author = _plain(r.title), _plain(r.owner)
+    doc.core_properties.title, doc.core_properties.author = plain(r.title), plain(r.owner)
     buffer = io.BytesIO()
     doc.save(buffer)
     return buffer.getvalue()

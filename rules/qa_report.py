@@ -33,12 +33,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -51,6 +48,7 @@ from engine.qa import service as qa
 from engine.validation import half_width, sentences
 
 from .models import Complaint
+from .officialdoc import new_document, plain
 from .reports import finite, safe_cell
 
 ARTICLE_9 = "《云南省政务信息查询在线解答管理办法》第九条"
@@ -378,32 +376,10 @@ def to_excel(report: QuarterReport, path_or_buffer) -> None:
 
 # --- the 通报 as a Word document -----------------------------------------------------------------
 
-def _plain(text: str) -> str:
-    return ILLEGAL_CHARACTERS_RE.sub("", text)
-
 
 def to_docx(report: QuarterReport, issuer: str, issued: date, path_or_buffer) -> None:
     """The printable 通报 as .docx (A4): the same texts and table as the HTML page."""
-    doc = Document()
-    section = doc.sections[0]
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    section.top_margin, section.bottom_margin = Mm(25), Mm(20)
-    section.left_margin = section.right_margin = Mm(18)
-    normal = doc.styles["Normal"]
-    normal.font.name, normal.font.size = "仿宋", Pt(15)
-    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "仿宋")
-
-    def para(text: str, *, size: float | None = None, bold: bool = False, align=None, indent: bool = True):
-        p = doc.add_paragraph()
-        run = p.add_run(_plain(text))
-        run.bold = bold
-        if size:
-            run.font.size = Pt(size)
-        if align is not None:
-            p.alignment = align
-        elif indent:
-            p.paragraph_format.first_line_indent = Pt(30)
-        return p
+    doc, para = new_document(15)
 
     para(title(report), size=21, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
     para("各有关单位：", indent=False)
@@ -417,12 +393,12 @@ def to_docx(report: QuarterReport, issuer: str, issued: date, path_or_buffer) ->
                    *([row.label] + [display(row, key) for key, _ in columns] for row in [*report.rows, report.total])]:
         for i, (cell, text) in enumerate(zip(grid.add_row().cells, values)):
             cell.width = Mm(26) if i == 0 else Mm(148 / len(columns))
-            cell.paragraphs[0].add_run(_plain(text)).font.size = Pt(7.5)
+            cell.paragraphs[0].add_run(plain(text)).font.size = Pt(7.5)
     para(accountability(report))
     para("统计口径：", indent=False)
     for n, line in enumerate(DEFINITIONS, 1):
         para(f"{n}. {line}", size=10.5, indent=False)
     para(issuer, align=WD_ALIGN_PARAGRAPH.RIGHT)
     para(chinese_date(issued), align=WD_ALIGN_PARAGRAPH.RIGHT)
-    doc.core_properties.title, doc.core_properties.author = _plain(title(report)), _plain(issuer)
+    doc.core_properties.title, doc.core_properties.author = plain(title(report)), plain(issuer)
     doc.save(path_or_buffer)

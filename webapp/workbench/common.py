@@ -6,10 +6,12 @@ import re
 
 from flask import abort
 from flask_login import current_user
+from sqlalchemy import select
 
 from engine.errors import InvalidInput, PermissionDenied
-from engine.models import Case
+from engine.models import Case, CaseTask
 from engine.service import can_see_case
+from engine.service.common import can_work
 from engine.service.intake import half_width
 
 from ..db import db_session
@@ -42,3 +44,19 @@ def form_int(value, field: str, label: str, minimum: int | None = None, maximum:
     if not low <= number <= high:
         raise InvalidInput(f"{label}应在 {low} 到 {high} 之间。", field=field)
     return number
+
+
+def workable(session, user, model) -> dict[int, CaseTask]:
+    """Id of a row of ``model`` (a question, a request: anything with a ``case_id``) -> the ready
+    step of its case the user may work (待我办理)."""
+    departments = {p.department_id for p in user.posts}
+    if not departments:
+        return {}
+    rows = session.execute(select(model.id, CaseTask).join(CaseTask, CaseTask.case_id == model.case_id)
+                           .where(CaseTask.state == "ready", CaseTask.department_id.in_(departments))
+                           .order_by(CaseTask.id))
+    found: dict[int, CaseTask] = {}
+    for row_id, task in rows:
+        if row_id not in found and can_work(user, task):
+            found[row_id] = task
+    return found

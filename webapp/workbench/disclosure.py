@@ -40,7 +40,7 @@ from rules import replay
 
 from ..db import db_session
 from . import bp
-from .common import form_int, me
+from .common import form_int, me, workable
 from .faq import row_id
 
 PAGE = 20
@@ -66,21 +66,6 @@ def _field_errors(exc: SunhallError) -> dict[str, str]:
         return dict(errors)
     field = exc.details.get("field")
     return {field: exc.message} if field else {}
-
-
-def _workable(session, user) -> dict[int, CaseTask]:
-    """Request id -> the ready step of it the user may work (待我办理)."""
-    departments = {p.department_id for p in user.posts}
-    if not departments:
-        return {}
-    rows = session.execute(select(InfoRequest.id, CaseTask).join(CaseTask, CaseTask.case_id == InfoRequest.case_id)
-                           .where(CaseTask.state == "ready", CaseTask.department_id.in_(departments))
-                           .order_by(CaseTask.id))
-    found: dict[int, CaseTask] = {}
-    for request_id, task in rows:
-        if request_id not in found and can_work(user, task):
-            found[request_id] = task
-    return found
 
 
 def late(r: InfoRequest, today) -> bool:
@@ -110,7 +95,7 @@ def gk_requests():
     scope = gk.staff_scope(user)
     if scope is not True:
         stmt = stmt.where(scope)
-    todo = _workable(session, user)
+    todo = workable(session, user, InfoRequest)
     if state == "todo":
         stmt = stmt.where(InfoRequest.id.in_(list(todo)))
     elif state == "open":

@@ -18,12 +18,11 @@ from engine.models.qa import QUESTION_CHANNELS, QUESTION_STATES, TURN_KINDS, TUR
 from engine.qa import faq
 from engine.qa import service as qa
 from engine.qa import turns as clocks
-from engine.service.common import can_work
 from rules import qa_questions
 
 from ..db import db_session
 from . import bp
-from .common import me
+from .common import me, workable
 from .faq import may_edit, row_id
 
 PAGE = 20
@@ -37,21 +36,6 @@ def _question(question_id: int) -> Question:
     question = qa.get(session, question_id)
     qa.require_read(session, question, me())
     return question
-
-
-def _workable(session, user) -> dict[int, CaseTask]:
-    """Question id -> the ready step of it the user may work (待办)."""
-    departments = {p.department_id for p in user.posts}
-    if not departments:
-        return {}
-    rows = session.execute(select(Question.id, CaseTask).join(CaseTask, CaseTask.case_id == Question.case_id)
-                           .where(CaseTask.state == "ready", CaseTask.department_id.in_(departments))
-                           .order_by(CaseTask.id))
-    found: dict[int, CaseTask] = {}
-    for question_id, task in rows:
-        if question_id not in found and can_work(user, task):
-            found[question_id] = task
-    return found
 
 
 def turn_of(question: Question, user) -> object | None:
@@ -77,7 +61,7 @@ def questions():
         stmt = stmt.where(Question.state == state)
     if keyword:
         stmt = stmt.where(qa_questions.matching(keyword))
-    todo = _workable(session, user)
+    todo = workable(session, user, Question)
     visible_todo = set(session.scalars(stmt.with_only_columns(Question.id).where(Question.id.in_(list(todo))))) \
         if todo else set()
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
