@@ -227,3 +227,19 @@ def test_twenty_more_working_days_with_the_office_head_s_consent_art_33(run, dat
     assert case_of(run, rid)[0] == date(2026, 10, 30)  # nothing moves before the head consents
     run(operations.decide_extension, ext, As("zf004"), True)
     assert case_of(run, rid)[0] == date(2026, 11, 27)  # 20 more working days: 11-02 … 11-27
+
+
+def test_the_bodies_answers_finish_the_step_whichever_process_loads_the_case(run, database, frozen_clock):
+    """Each body's answer may reach another worker process, with the flow chart parsed afresh."""
+    from engine import runtime
+
+    def forget():
+        runtime.live_workflows.clear()
+        runtime.spec_cache._items.clear()
+    rid, _, _ = file(run)
+    act(run, rid, gk.review, "zf002", route="assign", body_ids=[dept(run, "zjj"), dept(run, "zrzyj")], note="请提供")
+    forget()
+    act(run, rid, gk.body_answer, "zj002", proposed_type="disclosed", opinion="可以公开")
+    forget()
+    act(run, rid, gk.body_answer, "zr002", proposed_type="disclosed", opinion="可以公开")
+    assert [s for s, _, _ in ready_steps(run, rid)] == ["secrecy"]

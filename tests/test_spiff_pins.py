@@ -157,3 +157,58 @@ def test_spiff_serializer_knows_datetime_but_not_date_or_decimal_upstream():
     restored = runtime.load_state(runtime.dump_state(wf), runtime.SERIALIZER_VERSION, specs,
                                   runtime.SunhallScriptEngine())
     assert restored.data["due"] == date(2026, 10, 9) and restored.data["fee"] == Decimal("12.50")
+
+
+EACH_FLOW = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:camunda="http://camunda.org/schema/1.0/bpmn" xmlns:sunhall="urn:sunhall:bpmn:1.0" id="d" targetNamespace="t">
+  <bpmn:process id="p" isExecutable="true">
+    <bpmn:startEvent id="s"/>
+    <bpmn:userTask id="a" name="A" camunda:candidateGroups="handle" sunhall:department="data:body">
+      <bpmn:multiInstanceLoopCharacteristics camunda:collection="bodies" camunda:elementVariable="body"/>
+    </bpmn:userTask>
+    <bpmn:userTask id="b" name="B" camunda:candidateGroups="review"/>
+    <bpmn:endEvent id="e"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="a"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="a" targetRef="b"/>
+    <bpmn:sequenceFlow id="f3" sourceRef="b" targetRef="e"/>
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def _each_running(specs):
+    wf = runtime.new_workflow(specs, runtime.SunhallScriptEngine(None, 0.5))
+    wf.data["bodies"] = ["zjj", "zrzyj"]
+    wf.get_tasks(spec_name="Start")[0].data.update(wf.data)
+    runtime.run_engine(wf, 50)
+    return wf
+
+
+def test_a_multi_instance_step_wires_its_instances_through_the_spec_upstream():
+    """SpiffWorkflow connects a multi-instance step to its instances' completion on the *spec* when
+    it creates them: a state loaded against a spec parsed afresh (another worker) never finishes."""
+    tree = parse_xml(EACH_FLOW.encode(), 1 << 20)
+    specs = CamundaParser()
+    specs.add_bpmn_xml(tree)
+    spec = specs.get_spec("p")
+    wf = BpmnWorkflow(spec, script_engine=runtime.SunhallScriptEngine(None, 0.5))
+    wf.data["bodies"] = ["zjj", "zrzyj"]
+    wf.get_tasks(spec_name="Start")[0].data.update(wf.data)
+    wf.do_engine_steps()
+    instances = wf.get_tasks(state=TaskState.READY)
+    assert len(instances) == 2 and instances[0].data["body"] == "zjj"  # each instance holds its element
+    fresh = CamundaParser()
+    fresh.add_bpmn_xml(parse_xml(EACH_FLOW.encode(), 1 << 20))
+    assert not fresh.get_spec("p").task_specs["a [child]"].completed_event.is_connected(
+        fresh.get_spec("p").task_specs["a"].merge_child)
+
+
+def test_our_parser_wires_the_instances_so_any_process_can_finish_them():
+    wf = _each_running(parse_specs(parse_xml(EACH_FLOW.encode(), 1 << 20), "p"))
+    runtime.run_task(runtime.ready_user_tasks(wf)[0])
+    runtime.run_engine(wf, 50)
+    again = runtime.load_state(runtime.dump_state(wf), runtime.SERIALIZER_VERSION,
+                               parse_specs(parse_xml(EACH_FLOW.encode(), 1 << 20), "p"), runtime.SunhallScriptEngine(None, 0.5))
+    runtime.run_task(runtime.ready_user_tasks(again)[0])
+    runtime.run_engine(again, 50)
+    assert [t.task_spec.bpmn_id for t in runtime.ready_user_tasks(again)] == ["b"]

@@ -140,4 +140,20 @@ def parse_specs(tree, process_id: str, filename: str | None = None):
             process.set("isExecutable", "true" if flag == "1" else "false")
     parser = SunhallParser()
     parser.add_bpmn_xml(tree, filename)
-    return parser.get_spec(process_id), parser.get_subprocess_specs(process_id)
+    spec, subprocess_specs = parser.get_spec(process_id), parser.get_subprocess_specs(process_id)
+    for each in (spec, *subprocess_specs.values()):
+        connect_instances(each)
+    return spec, subprocess_specs
+
+
+def connect_instances(spec) -> None:
+    """SpiffWorkflow wires a multi-instance step to its instances' completion only when it creates
+    them, by connecting an event of the *spec*: a spec parsed afresh (another worker process, a
+    restart) would never see the instances finish and the case would stop after them. Wire every
+    one at parse time (tests/test_spiff_pins.py)."""
+    for task_spec in spec.task_specs.values():
+        child_name, merge = getattr(task_spec, "task_spec", None), getattr(task_spec, "merge_child", None)
+        if isinstance(child_name, str) and merge is not None and child_name in spec.task_specs:
+            event = spec.task_specs[child_name].completed_event
+            if not event.is_connected(merge):
+                event.connect(merge)
