@@ -30,13 +30,12 @@ BASES = {
     "acceptance": ("受理之日", "《中华人民共和国行政许可法》第四十二条第一款"),
     "deemed_receipt": ("收到申请材料之日（逾期未告知补正，视为受理）",
                        "《中华人民共和国行政许可法》第三十二条第一款第（四）项"),
-    "receipt": ("收到申请之日", "《中华人民共和国政府信息公开条例》第三十一条、第三十三条第一款"),
+    "receipt": ("收到申请之日", "《中华人民共和国政府信息公开条例》第三十一条、第三十三条第二款"),
     "corrected_receipt": ("收到补正后申请之日", "《中华人民共和国政府信息公开条例》第三十条"),
     "filing": ("立案之日", "《中华人民共和国行政处罚法》第六十条"),
     # 主动公开: 15 working days from the information's making or change (seed 001, stricter than the
     # 条例's 20 of art. 26, which it may be: "法律、法规对政府信息公开的期限另有规定的，从其规定")
-    "made": ("政府信息形成或者变更之日", "《德宏州政府信息主动公开和依申请公开制度（试行）》第十二条；"
-             "《中华人民共和国政府信息公开条例》第二十六条"),
+    "made": ("政府信息形成或者变更之日", "《德宏州政府信息主动公开和依申请公开制度（试行）》第十二条"),
 }
 EXTENSION_BASIS = {
     "01": "《中华人民共和国行政许可法》第四十二条第一款（经本行政机关负责人批准，可以延长十日，并将延长期限的理由告知申请人）",
@@ -45,6 +44,9 @@ EXTENSION_BASIS = {
 }
 SPECIAL_BASIS = "《中华人民共和国行政许可法》第四十五条"
 CORRECTION_RESTART = "《中华人民共和国政府信息公开条例》第三十条"
+# 主动公开 within 15 working days: a local rule stricter than the 条例's 20 (art. 26), not a statutory period
+MADE_PERIOD = ("《德宏州政府信息主动公开和依申请公开制度（试行）》第十二条规定的公开时限（严于《中华人民共和国政府信息公开条例》"
+               "第二十六条规定的20个工作日）")
 
 
 @dataclass
@@ -85,22 +87,31 @@ class ExtensionLine:
     state: str
     decided_at: datetime | None
     collective: bool
+    unit: str = "day"
+
+    @property
+    def _period(self) -> str:
+        return f"延期 {self.days} {UNITS.get(self.unit, '天')}"
+
+    @property
+    def _why(self) -> str:
+        return f"（{self.reason.rstrip('。')}）"
 
     @property
     def text(self) -> str:
         who = f"{self.approver}{'（集体讨论决定）' if self.collective else ''}"
         if self.state == "approved":
-            return f"延期 {self.days} 天：{who}于 {clock.local_date(self.decided_at)} 批准（{self.reason}）"
+            return f"{self._period}：{who}于 {clock.local_date(self.decided_at)} 批准{self._why}"
         if self.state == "requested":
-            return f"延期 {self.days} 天：待 {who} 审批，批准前不改变期限（{self.reason}）"
-        return f"延期 {self.days} 天：{who} 未批准（{self.reason}）"
+            return f"{self._period}：待 {who} 审批，批准前不改变期限{self._why}"
+        return f"{self._period}：{who} 未批准{self._why}"
 
     @property
     def public_text(self) -> str | None:
         """As the applicant reads it (结果反馈): an approved extension, without who approved it."""
         if self.state != "approved":
             return None
-        return f"延期 {self.days} 天：经批准于 {clock.local_date(self.decided_at)} 延长（{self.reason}）"
+        return f"{self._period}：经批准于 {clock.local_date(self.decided_at)} 延长{self._why}"
 
 
 @dataclass
@@ -145,7 +156,10 @@ class Deadline:
             out.append(f"经过 {day}（{name}，{said}）。" if self.unit == "workday" else f"经过 {day}（{name}）。")
         if self.rolled_from:
             out.append(f"期间最后一日 {self.rolled_from} 为休息日，顺延至其后第一个工作日（{ROLL_OVER_BASIS}）。")
-        out.append(f"届满：{self.due}" + (f"（预计：{self.provisional}）。" if self.provisional else "。"))
+        if any(p.restarts and p.end is None for p in self.pauses):
+            out.append(f"届满：自收到补正后的申请之日起重新计算 {self.days} {UNITS.get(self.unit, '天')}（{CORRECTION_RESTART}）。")
+        else:
+            out.append(f"届满：{self.due}" + (f"（预计：{self.provisional}）。" if self.provisional else "。"))
         return out
 
     def as_dict(self) -> dict:
@@ -202,7 +216,7 @@ def compute(calendar: WorkCalendar, case: Case, version: ItemVersion, pauses: li
     if case.clock_basis in ("receipt", "corrected_receipt"):
         for line in pause_lines:
             line.restarts = line.kind == "correction"
-    ext_lines = [ExtensionLine(e.days, e.reason, users.get(e.approver_id, ""), e.state, e.decided_at, e.collective)
+    ext_lines = [ExtensionLine(e.days, e.reason, users.get(e.approver_id, ""), e.state, e.decided_at, e.collective, unit)
                  for e in sorted(extensions, key=lambda e: e.requested_at)]
     total = case.limit_days + sum(e.days for e in ext_lines if e.state == "approved") + sum(p.days for p in pause_lines)
     due = calendar.add_period(start, total, unit)
@@ -214,8 +228,9 @@ def compute(calendar: WorkCalendar, case: Case, version: ItemVersion, pauses: li
     years.update(y for p in pause_lines if p.provisional and p.end for y in calendar.provisional_years(p.start, p.end))
     ext_basis = EXTENSION_BASIS.get("receipt" if case.clock_basis in ("receipt", "corrected_receipt")
                                     else version.category)
+    article = (MADE_PERIOD if case.clock_basis == "made" else period_article(version, case.clock_basis or "acceptance"))
     return Deadline(due=due, start=start, basis=case.clock_basis or "acceptance", days=case.limit_days, unit=unit,
-                    article=period_article(version, case.clock_basis or "acceptance"), pauses=pause_lines,
+                    article=article, pauses=pause_lines,
                     extensions=ext_lines, crossed=calendar.crossed(start, due), rolled_from=rolled,
                     provisional=provisional_text(years) if years else None, extension_basis=ext_basis,
                     workdays_basis=WORKDAYS_BASIS if version.category == "01" else None)

@@ -8,7 +8,9 @@ only says what goes in.
   answer period, 视为放弃申请;
 - 延期答复告知书 (art. 33(2)): the disclosure office head's consent, at most 20 working days;
 - 第三方意见征询函 (art. 32): 15 working days, and what happens without an answer;
-- the 送达回证 of the answer (seed 001 规程 art. 13)."""
+- 收费通知 (《政府信息公开信息处理费管理办法》): the amount, waiver, basis and pay-by date;
+- 视为放弃申请告知书 (art. 30): an unanswered 补正 ends the request; a new request remains possible;
+- the 送达回证 of the answer, produced once when the delivery is registered (seed 001 规程 art. 13)."""
 
 from __future__ import annotations
 
@@ -74,6 +76,8 @@ DECISIONS = {
                "的规定，本机关不予处理",
 }
 PROVIDES = ("disclosed", "partial")  # information is provided: say in which medium and how
+# the 送达回证 records the delivery the `deliver` step registers: never printed on request
+BY_DELIVERY = "政府信息公开申请的送达回证在登记送达时生成。"
 DELIVERY_WORDS = {"pickup": "请凭本答复书到本机关领取", "inspect": "请凭本答复书到本机关当场查阅、抄录"}
 
 
@@ -135,14 +139,23 @@ def _delivery(request: InfoRequest) -> str:
     return f"以{medium}形式，通过{DELIVERIES.get(request.delivery, request.delivery)}提供" + (f"（{to}）" if to else "") + "。"
 
 
-def fee_line(request: InfoRequest) -> str:
+def fee_line(session: Session, case: Case, request: InfoRequest) -> str:
+    """The fee as the 答复书 states it: none, waived, or charged after its 收费通知 was paid (a fee is
+    only charged once the applicant was notified in writing and paid, 信息处理费管理办法)."""
     fee, waived = Decimal(request.fee or 0), Decimal(request.fee_waived or 0)
     if fee <= 0:
         return "本次答复不收取信息处理费。"
     basis = _sentence(request.fee_basis).rstrip("。")
     if fee - waived <= 0:
         return f"依照{FEE_RULES}，本次应收取信息处理费{fee:.2f}元（{basis}），经减免，不收取信息处理费。"
-    return f"依照{FEE_RULES}，本次收取信息处理费{fee:.2f}元（{basis}），实际应缴纳{fee - waived:.2f}元。"
+    line = f"依照{FEE_RULES}，本次收取信息处理费{fee:.2f}元（{basis}），实际应缴纳{fee - waived:.2f}元"
+    notice, paid = _last(session, case, "info_fee_notice"), _last(session, case, "info_fee_paid")
+    if notice is None:
+        return line + "。"
+    line += f"。本机关已于{_date(notice.at)}向你（单位）出具收费通知"
+    if paid is None or paid.seq < notice.seq:
+        return line + "。"
+    return line + f"，你（单位）已于{_date(paid.at)}缴纳。"
 
 
 def _consultations(request: InfoRequest) -> str | None:
@@ -162,7 +175,7 @@ def reply_context(session: Session, case: Case) -> dict:
     ground = WITHHOLD_GROUNDS.get(request.ground or "")
     contact = f"（联系方式：{request.competent_contact}）" if request.competent_contact else ""
     decision = [_sentence(DECISIONS[request.answer_type].format(
-        law=LAW, article=kind.article, published_where=request.published_where or "",
+        law=kind.law, article=kind.article, published_where=request.published_where or "",
         disclosed_items=request.disclosed_items or "", competent_body=request.competent_body or "",
         contact=contact))]
     if ground is not None:
@@ -183,9 +196,10 @@ def reply_context(session: Session, case: Case) -> dict:
         "corrected": f"你（单位）于{_date(corrected)}补正了申请内容，答复期限自本机关收到补正的申请之日起计算。"
         if corrected else "",
         "answer_type": request.answer_type, "answer_label": kind.label, "answer_article": kind.article,
+        "answer_cite": kind.cite,
         "ground_label": ground.label if ground else "", "ground_article": ground.article if ground else "",
         "ground_detail": request.ground_detail or "", "answer_text": (request.answer_text or "").strip(),
-        "decision": decision, "fee_line": fee_line(request), "relief": RELIEF.format(county=county),
+        "decision": decision, "fee_line": fee_line(session, case, request), "relief": RELIEF.format(county=county),
         "law": LAW, **office_context(session, case),
     }
 
@@ -252,6 +266,13 @@ def consultation_context(session: Session, case: Case, consultation_id=None) -> 
             "description": _sentence(request.description).rstrip("。"), "law": LAW, **office_context(session, case)}
 
 
+def _amount(value) -> str:
+    try:
+        return f"{Decimal(str(value)):.2f}"
+    except ArithmeticError:
+        return ""
+
+
 def fee_notice_context(session: Session, case: Case) -> dict:
     """收费通知 (《政府信息公开信息处理费管理办法》): the basis, the amount after any waiver, how and by
     when to pay, that the period does not run meanwhile and that no payment is 视为放弃申请."""
@@ -260,22 +281,60 @@ def fee_notice_context(session: Session, case: Case) -> dict:
     if event is None:
         raise InvalidState("此申请没有出具收费通知的记录。")
     detail = event.detail or {}
+    fee, payable, pay_by = _amount(detail.get("fee")), _amount(detail.get("payable")), _day(detail.get("answer_by"))
+    if not fee or not payable or pay_by is None:
+        raise InvalidState("收费通知缺少收费金额或缴费期限，无法出具。")
+    waived = _amount(detail.get("waived") or 0)
     return {"request_number": request.number, "received_date": _date(request.received_at),
-            "description": _sentence(request.description).rstrip("。"), "fee": detail.get("fee", ""),
-            "waived": detail.get("waived", "0"), "payable": detail.get("payable", ""),
-            "fee_basis": request.fee_basis or "", "pay_by": _date(_day(detail.get("answer_by"))),
+            "description": _sentence(request.description).rstrip("。"), "fee": fee,
+            "waived": "" if Decimal(waived or 0) == 0 else waived, "payable": payable,
+            "fee_basis": _sentence(request.fee_basis).rstrip("。"), "pay_by": _date(pay_by),
             "notice_date": _date(event.at), "fee_rules": FEE_RULES, **office_context(session, case)}
+
+
+# --- 视为放弃申请告知书 (art. 30) -------------------------------------------------------------------------
+
+def lapse_context(session: Session, case: Case) -> dict:
+    """What the 条例's 视为放弃申请告知书 adds to the general one (forms.documents.lapse_context): the
+    申请编号, what was asked and the points to make clear, one by one, and the office to contact."""
+    request = request_of(session, case)
+    pause = session.scalars(select(CasePause).where(CasePause.case_id == case.id, CasePause.kind == "correction")
+                            .order_by(CasePause.id.desc())).first()
+    points = [str(p).strip() for p in ((pause.missing_materials or []) if pause else []) if str(p).strip()]
+    return {"request_number": request.number, "received_date": _date(request.received_at),
+            "description": _sentence(request.description).rstrip("。"), "points": points, "law": LAW,
+            **office_context(session, case)}
 
 
 # --- 送达回证 --------------------------------------------------------------------------------------------
 
+def _delivery_place(session: Session, case: Case, request: InfoRequest, method: str | None) -> str:
+    """Where it was delivered, by the way it was delivered (not the way asked for)."""
+    if method == "email":
+        return request.email or ""
+    if method == "post":
+        address = case.address or ""
+        return f"{address}（邮编：{request.postcode}）" if address and request.postcode else address
+    if method in ("pickup", "inspect"):
+        office = office_context(session, case)
+        return office["office_name"] + (f"（{office['office_address']}）" if office["office_address"] else "")
+    return case.address or ""
+
+
 def receipt_context(session: Session, case: Case, documents: list) -> dict:
-    """The 送达回证 of the answer: every document to the applicant not on an earlier receipt, the
-    information provided with it, and how it was delivered."""
+    """The 送达回证 of the answer, produced once when the delivery is registered: the 答复书 with its
+    文号 first, every other document sent to the applicant, the information provided with it, and
+    the way, place and day of the delivery."""
     request = request_of(session, case)
-    delivered = [f"{d.title} {d.number}" for d in documents]
+    if request.delivered_at is None or not request.delivered_by:
+        raise InvalidState(BY_DELIVERY)
+    replies = [d for d in documents if d.kind == "info_reply"]
+    if not replies:
+        raise InvalidState("答复书尚未出具，不能登记送达政府信息公开申请。")
+    delivered = [f"{d.title} {d.number}" for d in replies + [d for d in documents if d.kind != "info_reply"]]
     if request.answer_type in PROVIDES and request.disclosed_items:
         delivered.append(f"所提供的政府信息：{request.disclosed_items}")
-    place = {"email": request.email, "post": case.address}.get(request.delivery) or case.address or ""
-    return {"delivered": "；".join(delivered) or "（无）", "delivery_method": request.delivered_by or "直接送达",
-            "delivery_place": place, "request_number": request.number}
+    method = next((k for k, label in DELIVERIES.items() if label == request.delivered_by), None)
+    return {"delivered": "；".join(delivered), "delivery_method": request.delivered_by,
+            "delivery_place": _delivery_place(session, case, request, method),
+            "delivery_date": _date(request.delivered_at), "request_number": request.number}

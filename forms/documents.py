@@ -68,9 +68,11 @@ KINDS = {
     "info_extension_notice": Kind("延期答复告知书", "公开延"),
     "info_consultation_letter": Kind("第三方意见征询函", "公开征"),
     "info_fee_notice": Kind("政府信息公开信息处理费收费通知", "公开费"),
+    "info_lapse_notice": Kind("视为放弃申请告知书", "公开弃"),
 }
 # a 政府信息公开申请 is told under the 条例, not the 行政许可法: these kinds stand in for the general ones
-INFO_KINDS = {"correction_notice": "info_correction_notice", "extension_notice": "info_extension_notice"}
+INFO_KINDS = {"correction_notice": "info_correction_notice", "extension_notice": "info_extension_notice",
+              "lapse_notice": "info_lapse_notice"}
 # what the applicant does not receive: the internal file, the office's receipts, letters to third parties
 NOT_FOR_APPLICANT = frozenset({"case_file", "delivery_receipt", "info_consultation_letter"})
 # what the period of a case counts from, as a notice says it (ItemVersion.clock_start)
@@ -177,13 +179,16 @@ def next_number(session: Session, case: Case, kind: str) -> str:
 ON_REQUEST = ("acceptance_notice", "grant_decision", "denial_decision", "delivery_receipt", "case_file")
 # documents of a closed case that the person who closed it prints and delivers
 CLOSING = frozenset({"rejection_decision", "grant_decision", "registration_notice", "denial_decision",
-                     "delivery_receipt", "case_file", "lapse_notice"})
+                     "delivery_receipt", "case_file", "lapse_notice", "info_lapse_notice"})
 CLOSING_ACTIONS = ("finish", "reject", "withdraw", "lapse")
 # documents that certify one fact of the case: issued once, with one 文号
 ONCE = frozenset({"acceptance_notice", "rejection_decision", "grant_decision", "registration_notice",
                   "denial_decision", "info_reply"})
 # what a 政府信息公开申请 is not answered with: the 答复书 says what the office decided (arts. 36–39)
 NOT_FOR_INFORMATION = frozenset({"acceptance_notice", "grant_decision", "registration_notice", "denial_decision"})
+# what a 政府信息公开申请 gets only from the command that records the fact, never on a person's request:
+# the 送达回证 records the delivery the `deliver` step registers (seed 001 规程 art. 13), once
+BY_COMMAND_FOR_INFORMATION = {"delivery_receipt": disclosure.BY_DELIVERY}
 
 
 def for_information(case: Case) -> bool:
@@ -195,6 +200,8 @@ def effective_kind(session: Session, case: Case, kind: str) -> str:
     if kind == "grant_decision" and session.get(ItemVersion, case.item_version_id).category == "07":
         return "registration_notice"  # a registration (行政确认) is notified, not a licence decision
     if kind in INFO_KINDS and for_information(case):
+        if kind == "lapse_notice" and disclosure.of_case(session, case.id) is None:
+            return kind  # a case of the item started without a registered request has no 申请编号 to cite
         return INFO_KINDS[kind]
     return kind
 
@@ -269,6 +276,8 @@ def refusal(session: Session, case: Case, kind: str, actor: User,
     if not authority.offers(session, case, "document"):
         return InvalidState(f"“{case.subject or case.number}”是内部流程，不出具{KINDS[kind].title}。")
     kind = effective_kind(session, case, kind)
+    if kind in BY_COMMAND_FOR_INFORMATION and for_information(case):
+        return InvalidState(BY_COMMAND_FOR_INFORMATION[kind])
     if not _handles(session, case, kind, actor, _tasks(session, case) if tasks is None else tasks):
         return PermissionDenied(f"只有办理出具{KINDS[kind].title}环节的工作人员可以出具此文书。")
     reason = _certifies(session, case, kind)
@@ -338,11 +347,12 @@ def _kind_context(session: Session, case: Case, kind: str, actor: User, extra: d
         return {"decision_title": "准予行政许可决定书" if version.category == "01" else f"{case.result or '准予'}通知书"}
     if kind == "delivery_receipt":
         docs = documents_of(session, case.id)
-        if for_information(case):  # the answer and what came before it, each receipted once
-            receipts = [d.id for d in docs if d.kind == "delivery_receipt"]
-            fresh = [d for d in docs if d.kind not in NOT_FOR_APPLICANT | NOT_FOR_INFORMATION
-                     and d.id > max(receipts, default=0)]
-            return {"actor_name": actor.name if actor else "", **disclosure.receipt_context(session, case, fresh)}
+        if for_information(case):  # one receipt, at delivery: the answer and all else sent to the applicant
+            issued = next((d for d in docs if d.kind == "delivery_receipt"), None)
+            if issued is not None:
+                raise InvalidState(f"此申请已出具送达回证（{issued.number}），不再重复出具。")
+            sent = [d for d in docs if d.kind not in NOT_FOR_APPLICANT | NOT_FOR_INFORMATION]
+            return {"actor_name": actor.name if actor else "", **disclosure.receipt_context(session, case, sent)}
         return {"actor_name": actor.name,
                 "delivered": "；".join(f"{d.title} {d.number}" for d in docs if d.kind != "delivery_receipt") or "（无）"}
     if kind == "case_file":
@@ -357,6 +367,8 @@ def _kind_context(session: Session, case: Case, kind: str, actor: User, extra: d
         return special_procedure_context(session, case)
     if kind == "lapse_notice":
         return lapse_context(session, case)
+    if kind == "info_lapse_notice":
+        return {**lapse_context(session, case), **disclosure.lapse_context(session, case)}
     if kind == "info_reply":
         return disclosure.reply_context(session, case)
     if kind == "info_correction_notice":

@@ -6,13 +6,13 @@
   module lists the publications still open that are past or near the day, those alerts, and the
   number of entries each body published late in a year.
 - 年度报告 published in time (seed 001 《德宏州政府信息公开工作年度报告制度（试行）》第三条): a
-  county government's report by 2月20日, its departments' by the end of February (art. 4: filed
-  for the record first — 备案 is done on paper and not recorded here).
+  county government's report by 2月20日; its departments' by 1月31日, as the 条例 (2019) art. 49
+  requires (stricter than the seed's end of February). Art. 4's 备案 is done on paper and not
+  recorded here.
 """
 
 from __future__ import annotations
 
-import calendar as months
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
@@ -137,8 +137,9 @@ def report_due_date(dept: Department, year: int) -> tuple[date, str]:
     following = year + 1
     if is_government(dept):
         return date(following, *GOVERNMENT_DUE), "县市政府信息公开工作年度报告应当于每年2月20日前向社会公布"
-    last = months.monthrange(following, 2)[1]
-    return date(following, 2, last), "各部门及有关单位政府信息公开工作年度报告应当于每年2月底前向社会公布"
+    # seed 001 says the end of February; the 条例 (2019) art. 49 is stricter and governs: 1月31日
+    return date(following, 1, 31), ("县级以上人民政府部门应当在每年1月31日前提交并向社会公布上一年度政府信息公开工作年度报告"
+                                     "（《中华人民共和国政府信息公开条例》第四十九条，严于德宏州年度报告制度第三条的2月底）")
 
 
 def report_deadlines(session: Session, year: int) -> list[ReportDue]:

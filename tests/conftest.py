@@ -25,6 +25,7 @@ from engine.models import (
     InfoAssignment,
     InfoConsultation,
     InfoEntry,
+    InfoReportText,
     InfoRequest,
     Notification,
     Question,
@@ -97,7 +98,7 @@ def clean_cases(db) -> None:
             search.withdraw(session, "faq", f"lib/{entry_id}")  # answers a test promoted into the library
         session.execute(delete(FaqEntry).where(FaqEntry.source_question_id.is_not(None)))
         for model in (Alert, Watch, Complaint, Notification, QuestionTurn, Question, InfoConsultation, InfoAssignment,
-                      InfoAppeal, InfoRequest, InfoEntry, CaseEvent, CasePause, CaseTask, Case, CaseCounter, SeriesCounter, SchedulerLease,
+                      InfoAppeal, InfoReportText, InfoRequest, InfoEntry, CaseEvent, CasePause, CaseTask, Case, CaseCounter, SeriesCounter, SchedulerLease,
                       DocumentCounter):
             session.execute(delete(model))
 

@@ -34,3 +34,17 @@ def do(run, database, case_id: int, actor, step_id: str, **kwargs):
     kwargs.setdefault("approved", True)
     kwargs.setdefault("opinion", "同意。")
     return run(complete_task, task_id(database, case_id, step_id), actor, **kwargs)
+
+
+def info_request(run, person):
+    """A 政府信息公开申请 to the 县政府办公室, filed now through its service (its period runs from receipt)."""
+    from engine.disclosure import service as gk
+    from engine.models import Department
+
+    def go(s):
+        zfb = s.scalars(select(Department.id).where(Department.code == "zfb")).one()
+        request, _ = gk.file_request(s, gk.Requesting(
+            name=person.name, requester_kind="natural", cert_type="111", cert_number=person.cert_number,
+            phone=person.phone, description="阳光县2026年道路改造资金使用情况", delivery="pickup", department_id=zfb))
+        return request.case
+    return run(go)

@@ -1,7 +1,7 @@
 """The documents of 依申请公开, produced when the transition happens and read back from the .docx:
 the 政府信息公开申请答复书 of every answer type (政府信息公开条例 arts. 35–39, remedies art. 51),
 补正政府信息公开申请通知书 (art. 30), 延期答复告知书 (art. 33(2)), 第三方意见征询函 (art. 32), the
-视为放弃申请告知书 (art. 30) and the 送达回证 of the answer.
+收费通知 (《政府信息公开信息处理费管理办法》), the 视为放弃申请告知书 (art. 30) and the 送达回证 of the answer.
 
 Received on Monday 2026-09-28; working days after it: 09-29, 09-30, 10-08, 10-09, 10-10 (5, 10-10 a
 make-up working day), 10-12 … 10-16 (10), 10-19 … 10-23 (15), 10-26 … 10-30 (20), 11-02 … 11-06,
@@ -78,6 +78,15 @@ def only(run, rid, kind: str) -> str:
     return text_of(found[0])
 
 
+def issue(run, rid, kind: str, who: str) -> CaseDocument:
+    """A person asks for a document on the case page."""
+    return run(lambda s, a: documents.issue(s, s.get(InfoRequest, rid).case, kind, a, documents_dir(s)), As(who))
+
+
+def offered(run, rid, who: str) -> list[str]:
+    return run(lambda s, a: documents.offered(s, s.get(InfoRequest, rid).case, a), As(who))
+
+
 def for_applicant(run, rid) -> list[str]:
     return run(lambda s: [d.kind for d in online.documents_for_applicant(s, s.get(InfoRequest, rid).case)])
 
@@ -139,7 +148,10 @@ def test_reply_on_approval_says_what_the_type_requires(run, database, frozen_clo
     (art. 51); issued by the office with its 文号 when the head approves."""
     kind = ANSWER_TYPES[answer_type]
     fields, says = ANSWERS[answer_type]
-    rid, number, _ = file(run)
+    rid, number, code = file(run)
+    if answer_type == "unclear":  # only after a 补正 that left it unclear (art. 30)
+        act(run, rid, gk.request_correction, "zf002", points=["所需文件的名称或文号"], days=10)
+        run(lambda s: gk.supply_correction(s, gk.find_by_code(s, number, code), "城关镇的那个项目"))
     to_draft(run, rid, kind.assign)
     act(run, rid, gk.draft, "zf002", answer=gk.Answer(answer_type=answer_type, answer_text="经本机关检索、审查，答复如下。",
                                                       **fields))
@@ -151,9 +163,10 @@ def test_reply_on_approval_says_what_the_type_requires(run, database, frozen_clo
     text = text_of(reply)
     assert reply.title == "政府信息公开申请答复书" and reply.number.startswith("阳政办公开答〔2026〕")
     assert "政府信息公开申请答复书" in text and reply.number in text and "阳光县人民政府办公室" in text
-    assert "张三：" in text and number in text and "2026年9月28日" in text and DESCRIPTION in text
-    assert f"{kind.label}（{LAW}{kind.article}）" in text  # the answer type and its article
-    assert text.count(kind.article) >= 2  # cited in the decision itself, not only in the summary line
+    assert "张三：" in text and number in text and "2026年9月28日" in text
+    assert ("城关镇的那个项目" if answer_type == "unclear" else DESCRIPTION) in text
+    assert f"{kind.label}（{kind.cite}）" in text  # the answer type and its article
+    assert text.count(kind.cite) >= 2  # cited in the decision itself, not only in the summary line
     assert "经本机关检索、审查，答复如下。" in text  # the office's own text as the body
     for words in says:
         assert words in text, words
@@ -162,7 +175,7 @@ def test_reply_on_approval_says_what_the_type_requires(run, database, frozen_clo
     assert "第五十一条" in text
     assert "行政许可法" not in text and "{{" not in text
     assert reply.context["answer_type"] == answer_type and reply.context["answer_article"] == kind.article
-    assert for_applicant(run, rid) == ["info_reply"]
+    assert for_applicant(run, rid) == (["info_correction_notice"] if answer_type == "unclear" else []) + ["info_reply"]
 
 
 def test_withheld_and_partial_name_the_ground_and_the_types_without_one_do_not(run, database, frozen_clock):
@@ -180,16 +193,59 @@ def test_withheld_and_partial_name_the_ground_and_the_types_without_one_do_not(r
     assert "联系方式：" not in text and "不予公开的理由" not in text
 
 
-def test_reply_states_the_fee_its_basis_and_the_waiver(run, database, frozen_clock):
-    """《政府信息公开信息处理费管理办法》 art. 6: 40 pages → pages 31–40 at 10 元 = 100 元; half waived."""
+def test_reply_states_the_fee_its_basis_the_waiver_and_the_payment(run, database, frozen_clock):
+    """《政府信息公开信息处理费管理办法》 art. 6: 40 pages → pages 31–40 at 10 元 = 100 元; half waived. A fee
+    is charged only after a 收费通知 and its payment: the 答复书 says when each happened."""
     rid, _, _ = file(run, medium="paper", delivery="post", address="阳光县城关镇阳光大道1号", postcode="678400")
     to_draft(run, rid, True)
-    answer(run, rid, True, gk.Answer(answer_type="disclosed", disclosed_items="立项批复及附件（共40页）", pages=40,
-                                     fee_waived="50", fee_basis="申请人为低保对象"))
+    act(run, rid, gk.notify_fee, "zf002", pages=40, fee_waived="50", fee_basis="申请人为低保对象")
+    at("2026-10-09")
+    act(run, rid, gk.record_payment, "zf002")
+    answer(run, rid, True, gk.Answer(answer_type="disclosed", disclosed_items="立项批复及附件（共40页）", pages=40))
     text = only(run, rid, "info_reply")
     assert "信息处理费100.00元" in text and "按量计收 100 元" in text and "减免 50 元：申请人为低保对象" in text
     assert "实际应缴纳50.00元" in text and "不收取信息处理费" not in text
+    assert "本机关已于2026年9月28日向你（单位）出具收费通知，你（单位）已于2026年10月9日缴纳。" in text
     assert "以纸质形式，通过邮寄提供（阳光县城关镇阳光大道1号）" in text
+    assert for_applicant(run, rid) == ["info_fee_notice", "info_reply"]
+
+
+def test_fee_notice_says_amount_waiver_basis_and_pay_by_date(run, database, frozen_clock):
+    """收费通知 (《政府信息公开信息处理费管理办法》): 40 pages → 100 元, 20 waived, 80 to pay within 20
+    working days of the notice (09-28 → 10-30, the National Day week not counted); the time until
+    payment is not counted in the answer period; no payment is 视为放弃申请. The applicant receives it."""
+    rid, number, _ = file(run)
+    to_draft(run, rid, True)
+    with pytest.raises(PermissionDenied):
+        act(run, rid, gk.notify_fee, "zj002", pages=40)  # the disclosure office notifies, not the body asked
+    act(run, rid, gk.notify_fee, "zf002", pages=40, fee_waived="20", fee_basis="申请人为低保户，申请减免")
+    (notice,) = docs(run, rid, "info_fee_notice")
+    text = text_of(notice)
+    assert notice.title == "政府信息公开信息处理费收费通知" and notice.number.startswith("阳政办公开费〔2026〕")
+    assert notice.number in text and "阳光县人民政府办公室" in text and "张三：" in text
+    assert f"申请编号：{number}" in text and DESCRIPTION in text and "2026年9月28日" in text
+    assert "《政府信息公开信息处理费管理办法》" in text
+    assert "应收取信息处理费100.00元，经审核减免20.00元，你（单位）应缴纳80.00元" in text
+    assert "计费依据：提供 40 页，按量计收 100 元；减免 20 元：申请人为低保户，申请减免。" in text
+    assert "20个工作日内，即2026年10月30日（含当日）前缴纳" in text
+    assert "不计算在" in text and "答复期限内" in text
+    assert "逾期未缴纳的，视为放弃申请" in text and "联系机构：" in text
+    assert "{{" not in text and "行政许可法" not in text
+    assert for_applicant(run, rid) == ["info_fee_notice"]
+    with pytest.raises(InvalidState, match="不能出具收费通知"):
+        act(run, rid, gk.notify_fee, "zf002", pages=50)  # one notice: no second one while it waits
+    act(run, rid, gk.record_payment, "zf002")
+    with pytest.raises(InvalidState, match="已经出具过收费通知"):
+        act(run, rid, gk.notify_fee, "zf002", pages=50)  # nor after it was paid
+    assert len(docs(run, rid, "info_fee_notice")) == 1
+
+
+def test_fee_notice_without_a_waiver_does_not_mention_one(run, database, frozen_clock):
+    rid, _, _ = file(run)
+    to_draft(run, rid, False)
+    act(run, rid, gk.notify_fee, "zf002", pages=35)  # pages 31–35 at 10 元
+    text = only(run, rid, "info_fee_notice")
+    assert "应收取信息处理费50.00元，你（单位）应缴纳50.00元" in text and "减免" not in text.split("计费依据")[0]
 
 
 def test_returned_draft_gets_no_reply_and_the_approved_one_exactly_one(run, database, frozen_clock):
@@ -234,10 +290,22 @@ def test_unanswered_correction_lapses_with_a_notice_citing_article_30(run, datab
     at("2026-10-19", 9)
     scheduler.run_tick(database)
     assert run(lambda s: s.get(InfoRequest, rid).case.result) == "视为放弃申请"
-    text = only(run, rid, "lapse_notice")
-    assert "视为放弃申请告知书" in text and "第三十条" in text and "2026年10月16日" in text
-    assert "提出的政府信息公开申请（" in text and "申请申请" not in text
-    assert for_applicant(run, rid) == ["info_correction_notice", "lapse_notice"]
+    assert docs(run, rid, "lapse_notice") == []  # the 条例's own notice, not the licensing one
+    (notice,) = docs(run, rid, "info_lapse_notice")
+    text = text_of(notice)
+    request_number, case_number = run(lambda s: (s.get(InfoRequest, rid).number, s.get(InfoRequest, rid).case.number))
+    assert notice.title == "视为放弃申请告知书" and notice.number.startswith("阳政办公开弃〔2026〕")
+    assert "视为放弃申请告知书" in text and notice.number in text and "张三：" in text
+    assert f"申请编号：{request_number}" in text and case_number not in text and DESCRIPTION in text
+    assert "2026年9月28日" in text and "2026年10月16日" in text and "1. 所需文件的名称或文号" in text
+    assert f"根据{LAW}第三十条的规定，视为放弃申请" in text
+    assert text.count("未补正") == 1  # the fact is said once
+    assert "如不服" not in text and "决定" not in text  # a notice, not a decision
+    assert "可以重新提出政府信息公开申请" in text
+    assert "投诉、举报" in text and "行政复议" in text and "行政诉讼" in text and f"{LAW}第五十一条" in text
+    assert "联系机构：" in text and "联系电话：" in text
+    assert "行政许可法" not in text and "{{" not in text and "申请申请" not in text
+    assert for_applicant(run, rid) == ["info_correction_notice", "info_lapse_notice"]
 
 
 def test_extension_notice_cites_article_33_and_the_new_date(run, database, frozen_clock):
@@ -304,17 +372,48 @@ def test_delivery_receipt_when_the_answer_is_delivered(run, database, frozen_clo
     reply = only(run, rid, "info_reply")
     assert "于2026年10月9日补正了申请内容" in reply and "阳县发改〔2026〕12号 立项批复" in reply
     assert docs(run, rid, "delivery_receipt") == []
+    with pytest.raises(InvalidState, match="送达回证在登记送达时生成"):
+        issue(run, rid, "delivery_receipt", "zf001")  # not on request before the delivery
+    at("2026-10-13", 15)
     act(run, rid, gk.deliver, "zf001", method="email")
     receipt = only(run, rid, "delivery_receipt")
     numbers = {d.kind: d.number for d in docs(run, rid)}
-    assert f"政府信息公开申请答复书 {numbers['info_reply']}" in receipt
-    assert f"补正政府信息公开申请通知书 {numbers['info_correction_notice']}" in receipt
+    assert f"政府信息公开申请答复书 {numbers['info_reply']}；补正政府信息公开申请通知书 " \
+           f"{numbers['info_correction_notice']}" in receipt  # the answer first, then what came before it
     assert "第三方意见征询函" not in receipt  # delivered to the third party, not to the applicant
     assert "受理通知书" not in receipt  # a request is not "accepted" as a licence application is
     assert "所提供的政府信息：立项批复及附件" in receipt
-    assert "电子邮件" in receipt and "zhangsan@example.com" in receipt and "罗敏" in receipt and "张三" in receipt
+    assert "送达方式\n电子邮件" in receipt and "送达地点\nzhangsan@example.com" in receipt
+    assert "送达日期\n2026年10月13日" in receipt  # the day of the delivery, whenever it is printed
+    assert "罗敏" in receipt and "张三" in receipt
     assert for_applicant(run, rid) == ["info_correction_notice", "info_reply"]
     assert run(lambda s: s.get(InfoRequest, rid).case.state) == "finished"
+    for who in ("zf001", "zf004"):  # nor after it: one receipt, one 文号
+        with pytest.raises(InvalidState, match="送达回证在登记送达时生成"):
+            issue(run, rid, "delivery_receipt", who)
+        assert "delivery_receipt" not in offered(run, rid, who)
+    assert len(docs(run, rid, "delivery_receipt")) == 1
+
+
+def test_delivery_receipt_follows_the_way_it_was_delivered(run, database, frozen_clock):
+    """Asked by e-mail but collected at the office: the receipt says 自行领取 at the office, not the
+    e-mail address; and it lists the 答复书 and the 收费通知 sent before it."""
+    rid, _, _ = file(run)
+    to_draft(run, rid, True)
+    assert "delivery_receipt" not in offered(run, rid, "zf002")
+    act(run, rid, gk.notify_fee, "zf002", pages=40)
+    at("2026-10-12")
+    act(run, rid, gk.record_payment, "zf002")
+    answer(run, rid, True, gk.Answer(answer_type="disclosed", disclosed_items="立项批复及附件（共40页）"))
+    at("2026-10-14")
+    act(run, rid, gk.deliver, "zf001", method="pickup", note="申请人到窗口领取")
+    receipt = only(run, rid, "delivery_receipt")
+    numbers = {d.kind: d.number for d in docs(run, rid)}
+    assert f"政府信息公开申请答复书 {numbers['info_reply']}" in receipt
+    assert f"政府信息公开信息处理费收费通知 {numbers['info_fee_notice']}" in receipt
+    assert "送达方式\n自行领取" in receipt and "送达地点\n阳光县人民政府办公室" in receipt
+    assert "zhangsan@example.com" not in receipt and "直接送达" not in receipt
+    assert "送达日期\n2026年10月14日" in receipt
 
 
 def test_licence_documents_are_refused_for_a_request(run, database, frozen_clock, tmp_path):

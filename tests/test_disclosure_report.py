@@ -542,30 +542,33 @@ def test_an_overdue_publication_raises_the_case_alarm_a004(client, database, cou
 
 
 def test_annual_report_deadlines_article_3(client, database, county, frozen_clock):
-    """The county government's report on 2025 by 2026-02-20, the departments' by 2026-02-28."""
+    """The county government's report on 2025 by 2026-02-20 (seed 001 年度报告制度 art. 3); the
+    departments' by 2026-01-31 (条例 art. 49, stricter than the seed's end of February)."""
     def states(day: str) -> dict[str, str]:
         at(day)
         with database.transaction(write=False) as s:
             return {d.department.code: (d.state, d.due) for d in checks.report_deadlines(s, 2025)}
 
     assert states("2025-12-20")["zfb"][0] == "running"
+    on_jan_30 = states("2026-01-30")
+    assert on_jan_30["zfb"] == ("due", date(2026, 2, 20)) and on_jan_30["wsjkj"] == ("due", date(2026, 1, 31))
     on_19 = states("2026-02-19")
-    assert on_19["zfb"] == ("due", date(2026, 2, 20)) and on_19["wsjkj"] == ("due", date(2026, 2, 28))
+    assert on_19["zfb"][0] == "due" and on_19["wsjkj"][0] == "overdue"
     on_21 = states("2026-02-21")
-    assert on_21["zfb"][0] == "overdue" and on_21["wsjkj"][0] == "due"
+    assert on_21["zfb"][0] == "overdue"
     with database.transaction() as s:
         now = clock.now()
         s.add(InfoReportText(department_id=county.dept["zfb"], year=2025, updated_at=now,
                              published_at=datetime(2026, 2, 25, 10, tzinfo=clock.LOCAL_TZ)))
         s.add(InfoReportText(department_id=county.dept["wsjkj"], year=2025, updated_at=now,
-                             published_at=datetime(2026, 2, 27, 10, tzinfo=clock.LOCAL_TZ)))
+                             published_at=datetime(2026, 1, 27, 10, tzinfo=clock.LOCAL_TZ)))
     on_march = states("2026-03-02")
     assert on_march["zfb"][0] == "published_late" and on_march["wsjkj"][0] == "published"
     assert on_march["zjj"][0] == "overdue"
     login(client, "jw001")
     html = client.get("/supervision/gk?report_year=2025").get_data(as_text=True)
-    assert "第三条" in html and "2026-02-20 前" in html and "逾期未公布" in html and "逾期公布" in html
-    assert 'data-body="zjj" data-state="overdue"' in html
+    assert "第三条" in html and "第四十九条" in html and "2026-02-20 前" in html and "逾期未公布" in html
+    assert "逾期公布" in html and 'data-body="zjj" data-state="overdue"' in html
     assert client.get("/supervision/gk?report_year=abc").status_code == 422
 
 

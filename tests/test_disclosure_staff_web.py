@@ -201,10 +201,17 @@ def test_a_counter_request_through_every_step_by_the_right_people(app, database,
     assert by_id(page, "draft-ground-error") == "请选择不予公开的法定理由。"
     assert by_id(page, "draft-ground_detail-error") == "理由说明不能为空。"
     assert "立项批复文件</textarea>" in page
+    # a fee above zero is charged only after a 收费通知 and the payment (《政府信息公开信息处理费管理办法》)
+    refused = zf002.post(f"{url}/draft", answer_type="partial", disclosed_items="立项批复文件", ground="third_party",
+                         ground_detail="附件中的投标报价属于第三方商业秘密", pages="45")
+    assert refused.status_code == 422 and "请先出具收费通知" in by_id(text(refused), "draft-pages-error")
+    noticed = zf002.post(f"{url}/fee-notice", follow=True, pages="45", fee_waived="50", fee_basis="申请人为城乡低保对象")
+    assert "应缴纳 100" in text(noticed) and "不计入答复期限" in text(noticed)
+    assert "fee-open" in text(zf002.get(url))
+    assert zf002.post(f"{url}/fee-paid", note="票据号 0012345").status_code == 302
     done = zf002.post(f"{url}/draft", follow=True, answer_type="partial", disclosed_items="立项批复文件",
                       ground="third_party", ground_detail="附件中的投标报价属于第三方商业秘密，第三方不同意公开",
-                      answer_text="现将立项批复文件提供给你。", pages="45", fee_waived="50",
-                      fee_basis="申请人为城乡低保对象", published_where="不应被保存")
+                      answer_text="现将立项批复文件提供给你。", published_where="不应被保存")
     assert "部分公开" in text(done) and "第十五条" in text(done)
     with database.transaction(write=False) as s:
         r = s.get(InfoRequest, request_id)

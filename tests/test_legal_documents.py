@@ -27,7 +27,7 @@ from forms.intake import handle_instant
 from forms.models import CaseDocument
 
 from .conftest import As
-from .helpers import do, get_case
+from .helpers import do, get_case, info_request
 
 PENALTY, FOOD, SHOP, INFO = "025309300005", "015309300002", "075309300001", "205309300006"
 PARTY = Applicant(name="阳光县好味道餐饮有限公司", type="2", cert_type="001", cert_number="92530930MA6N8X0Q3X",
@@ -146,16 +146,16 @@ def test_special_procedure_notice_on_suspend_art45(run, database, frozen_clock, 
 def test_lapse_notice_when_a_correction_is_not_answered_art30(run, database, frozen_clock, person):
     """政府信息公开条例 第三十条: a 补正 not answered within the reasonable period (15 working days here:
     from 9/28 it ends on 10/23) counts as an abandoned request; the applicant is told in writing."""
-    case = run(start_case, INFO, person, As("zf001"), data={"office": "zfb"})
+    case = info_request(run, person)
     run(request_correction, case.id, As("zf002"), ["所需政府信息的名称、文号或者便于查询的其他特征性描述"])
     at("2026-10-23T17:00")
     scheduler.run_tick(database)
-    assert get_case(database, case.id).is_open and docs(database, case.id, "lapse_notice") == []
+    assert get_case(database, case.id).is_open and docs(database, case.id, "info_lapse_notice") == []
     at("2026-10-24T09:00")
     scheduler.run_tick(database)
     c = get_case(database, case.id)
     assert not c.is_open and c.result == "视为放弃申请"
-    text = only(database, case.id, "lapse_notice")
+    text = only(database, case.id, "info_lapse_notice")
     assert "视为放弃申请告知书" in text and person.name in text and "2026年9月28日" in text
     assert "2026年10月23日" in text and "文号" in text and "视为放弃申请" in text and "第三十条" in text
     assert "2026-10-23" not in text  # dates in Chinese form, as an official writes them

@@ -22,10 +22,10 @@ from engine.service import (
 from engine.service.deadlines import recompute_all
 from engine.service.lapses import due_lapses, lapse_correction
 from tests.conftest import As
-from tests.helpers import do, get_case, open_steps, task_id
+from tests.helpers import do, get_case, info_request, open_steps, task_id
 
 FOOD, INFO, PENALTY = "015309300002", "205309300006", "025309300005"
-OFFICE = {"office": "zfb"}  # the request's disclosure office (engine.disclosure.service sets it when filing)
+
 
 
 def at(day: str, hour: int = 10):
@@ -53,7 +53,7 @@ def test_licence_deemed_accepted_counts_from_receipt_art_32_4(run, database, fro
 
 def test_information_request_counts_from_receipt_art_33(run, database, frozen_clock, person):
     """政府信息公开条例 art. 33: 20 working days from receipt, before any acceptance step."""
-    case = run(start_case, INFO, person, As("zf001"), data=OFFICE)
+    case = info_request(run, person)
     c = get_case(database, case.id)
     assert (c.clock_basis, c.clock_start, c.deadline) == ("receipt", date(2026, 9, 28), date(2026, 10, 30))
 
@@ -61,7 +61,7 @@ def test_information_request_counts_from_receipt_art_33(run, database, frozen_cl
 def test_information_request_after_correction_counts_from_the_corrected_request_art_30(run, database,
                                                                                       frozen_clock, person):
     """政府信息公开条例 art. 30: the period restarts when the corrected request is received."""
-    case = run(start_case, INFO, person, As("zf001"), data=OFFICE)
+    case = info_request(run, person)
     at("2026-09-29")
     run(request_correction, case.id, As("zf002"), ["所需政府信息的名称、文号或者便于查询的其他特征性描述"])
     at("2026-10-12")
@@ -74,7 +74,7 @@ def test_information_request_after_correction_counts_from_the_corrected_request_
 
 def test_unanswered_correction_lapses_as_abandoned_art_30(run, database, frozen_clock, person):
     """政府信息公开条例 art. 30: no correction within the period → 视为放弃申请, on the scheduler."""
-    case = run(start_case, INFO, person, As("zf001"), data=OFFICE)
+    case = info_request(run, person)
     at("2026-09-29")
     run(request_correction, case.id, As("zf002"), ["申请人身份证明"])
     with database.transaction(write=False) as s:
@@ -190,7 +190,7 @@ def no_2027(database):
 def test_provisional_deadline_becomes_definite_when_the_year_is_entered(run, database, person, no_2027):
     """A deadline in a year not yet entered is 预计; entering the year recomputes it, with an audit event."""
     with clock.frozen(datetime(2026, 12, 10, 9, 0, tzinfo=clock.LOCAL_TZ)):
-        case = run(start_case, INFO, person, As("zf001"), data=OFFICE)
+        case = info_request(run, person)
     c = get_case(database, case.id)
     # 20 working days after 12/10: 12/11, 12/14–18, 12/21–25, 12/28–31, (1/1 元旦) 1/4–1/8
     assert c.deadline == date(2027, 1, 8) and "2027 年放假安排尚未录入" in c.deadline_provisional
@@ -232,7 +232,7 @@ def test_provisional_until_the_notice_is_imported_then_definite(run, database, c
     out = cli.invoke(main, ["calendar", "add-workdays", "2026-12-20", "20"])
     assert out.exit_code == 0 and out.output.strip().startswith("2027-01-18（预计：2027 年放假安排尚未录入")
     with clock.frozen(datetime(2026, 12, 10, 9, 0, tzinfo=clock.LOCAL_TZ)):
-        case = run(start_case, INFO, person, As("zf001"), data=OFFICE)
+        case = info_request(run, person)
     c = get_case(database, case.id)
     assert c.deadline == date(2027, 1, 8) and c.deadline_provisional  # from receipt (条例 art. 33)
     with database.transaction() as s:

@@ -231,10 +231,11 @@ def test_the_public_explanation_of_a_deadline_names_no_staff():
 
     from engine.legaltime import Deadline, ExtensionLine
 
-    approved = ExtensionLine(10, "需要组织专家评审", "杨帆", "approved", datetime(2026, 11, 20, 9, tzinfo=clock.LOCAL_TZ), False)
+    approved = ExtensionLine(10, "需要组织专家评审", "杨帆", "approved", datetime(2026, 11, 20, 9, tzinfo=clock.LOCAL_TZ), False,
+                             "workday")
     waiting = ExtensionLine(5, "再延", "杨帆", "requested", None, False)
     deadline = Deadline(date(2026, 12, 31), date(2026, 11, 2), "acceptance", 20, "workday", "第四十二条",
                         extensions=[approved, waiting])
     inside, outside = "\n".join(deadline.lines()), "\n".join(deadline.lines(public=True))
     assert "杨帆" in inside and "待" in inside
-    assert "杨帆" not in outside and "再延" not in outside and "延期 10 天：经批准于 2026-11-20 延长（需要组织专家评审）" in outside
+    assert "杨帆" not in outside and "再延" not in outside and "延期 10 个工作日：经批准于 2026-11-20 延长（需要组织专家评审）" in outside

@@ -24,7 +24,7 @@ from rules import ticks
 from rules.models import Alert, Watch
 
 from .conftest import As
-from .helpers import do, task_id
+from .helpers import do, info_request, task_id
 
 FOOD = "015309300002"
 
@@ -179,7 +179,7 @@ def test_a_failing_timer_case_is_an_incident_and_the_other_cases_fire(run, datab
 def test_a_failing_lapse_is_an_incident_and_the_other_cases_lapse(run, database, frozen_clock, person, monkeypatch):
     from engine.service import request_correction
 
-    bad, good = (run(start_case, "205309300006", person, As("zf001"), data={"office": "zfb"}) for _ in range(2))
+    bad, good = (info_request(run, person) for _ in range(2))
     for case in (bad, good):
         run(request_correction, case.id, As("zf002"), ["申请人身份证明"])
     lapse = scheduler.lapses.lapse_correction

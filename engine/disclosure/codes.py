@@ -46,6 +46,11 @@ class AnswerType:
     needs: tuple[str, ...] = ()  # fields the answer must carry
     assign: bool = True  # whether the bodies holding the information are asked first
     ground_from: dict | None = None  # the grounds one must be chosen from
+    law: str = LAW  # the text the article is of
+
+    @property
+    def cite(self) -> str:
+        return f"{self.law}{self.article}"
 
 
 # arts. 36–39 and 35: every answer the 条例 allows, with what it must say
@@ -72,8 +77,10 @@ ANSWER_TYPES = {
                             "not_processed:complaint", ("ground_detail",), assign=False),
     "publication": AnswerType("要求提供公开出版物，告知获取途径", "第三十九条第二款", "not_processed:publication",
                               ("ground_detail",), assign=False),
-    "confirm": AnswerType("要求确认或者重新出具已获取的信息，不作为政府信息公开申请处理", "第三十九条第二款",
-                          "not_processed:confirm", ("ground_detail",), assign=False),
+    # not in the 条例: the State Council's opinion on requests lets the office not treat it as one
+    "confirm": AnswerType("要求确认或者重新出具已获取的信息，不作为政府信息公开申请处理", "",
+                          "not_processed:confirm", ("ground_detail",), assign=False,
+                          law="《国务院办公厅关于做好政府信息依申请公开工作的意见》（国办发〔2010〕5号）"),
     "abusive": AnswerType("申请数量、频次明显超过合理范围且无正当理由，不予处理", "第三十五条",
                           "not_processed:abusive", ("ground_detail",), assign=False),
 }

@@ -285,7 +285,7 @@ def _tombstone(session: Session, entry: InfoEntry, actor, reason, state: str, ab
                     title=entry.title, doc_number=entry.doc_number, written_on=entry.written_on, body=entry.body,
                     attachments=list(entry.attachments or []), channels=list(entry.channels or []),
                     third_party=entry.third_party, change_reason=reason, abolished_on=abolished_on,
-                    published_at=now)
+                    published_at=entry.published_at)  # 发布日期 stays; the change is dated by created_at
     entry.current, entry.state = False, "superseded"
     session.add(new)
     session.flush()
@@ -401,7 +401,8 @@ def index(session: Session, entry: InfoEntry) -> None:
     dept = entry.department
     search.publish(session, "disclosure", entry.series, title=entry.title,
                    body="\n".join(x for x in (entry.doc_number, entry.body) if x),
-                   url=f"/gk/info/{entry.index_no}", keywords=[CATEGORIES[entry.category], THEMES[entry.theme]],
+                   url=f"/gk/info/{entry.index_no}",
+                   keywords=[CATEGORIES[entry.category], THEMES[entry.theme], entry.index_no, entry.doc_number or ""],
                    department_id=dept.id, department=dept.name, category=CATEGORIES[entry.category])
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from .. import clock, legaltime, querycode
@@ -63,6 +63,7 @@ MAX_BODIES = 10
 CONSULTATION_DAYS = 15  # art. 32: the third party answers within 15 working days
 CORRECTION_DAYS = (5, 30)  # art. 30: "合理的补正期限"; the office chooses within these bounds
 DEFAULT_CORRECTION_DAYS = 15
+POINT_MARKS = re.compile(r"^\s*(?:[（(]?\d{1,2}[)）.、．]|[一二三四五六七八九十]{1,2}、)\s*")
 BACKDATE_DAYS = 30  # a letter or fax registered late: its day of receipt at most this far back
 OFFICE_POSTS = ("window", "handle", "review", "approve")
 # 按件计收 of 《政府信息公开信息处理费管理办法》 (国办函〔2020〕109号) art. 6: one applicant, one month
@@ -100,7 +101,6 @@ def staff_scope(actor):
     """The requests a staff member's lists show (a condition on InfoRequest)."""
     if sees_all(actor):
         return True
-    from sqlalchemy import or_
     return or_(InfoRequest.department_id == actor.department_id,
                exists().where(InfoAssignment.request_id == InfoRequest.id,
                               InfoAssignment.department_id == actor.department_id))
@@ -488,17 +488,21 @@ def request_correction(session: Session, request: InfoRequest, actor, *, points,
     unanswered one is 视为放弃申请 when the period ends (the scheduler closes it)."""
     open_task(session, request, actor, ("review",))
     if isinstance(points, str):
-        points = [p for p in re.split(r"[\r\n]+", points)]
+        points = re.split(r"[\r\n]+", points)
     if not isinstance(points, (list, tuple)):
         raise InvalidInput("请写明需要补正的事项。", field="points")
+    # one point a line, as the notice numbers them: a number typed by staff and a closing mark go
+    points = [POINT_MARKS.sub("", str(p)).strip().rstrip("；;。") for p in points]
+    points = [p for p in points if p]
+    if not points:
+        raise InvalidInput("请写明需要补正的事项（条例第三十条：说明需要补正的事项）。", field="points")
     days = parse_id(days) if not isinstance(days, int) or isinstance(days, bool) else days
     if days is None or not CORRECTION_DAYS[0] <= days <= CORRECTION_DAYS[1]:
         raise InvalidInput(f"补正期限应为 {CORRECTION_DAYS[0]} 至 {CORRECTION_DAYS[1]} 个工作日。", field="days")
     if any(e.action == "correction" for e in session.scalars(
             select(CaseEvent).where(CaseEvent.case_id == request.case_id))):
         raise InvalidState("条例第三十条规定补正应当一次性告知，此申请已经告知过补正。")
-    points = [str(p) for p in points]
-    reason = "申请内容不明确，请补正：" + "；".join(p.strip() for p in points if p.strip())
+    reason = "申请内容不明确，请补正：" + "；".join(points)
     return operations.request_correction(session, request.case_id, actor, points, reason=reason[:2000],
                                          answer_days=days)
 
@@ -513,7 +517,8 @@ def supply_correction(session: Session, request: InfoRequest, text, actor=WEB_AP
         raise InvalidState("此申请目前不需要补正。")
     text = _text(text, "补正后的内容描述", "description", DESCRIPTION_MAX)
     now = clock.now()
-    request.corrections = [*(request.corrections or []), {"at": now.isoformat(), "before": request.description,
+    request.corrections = [*(request.corrections or []), {"at": now.astimezone(clock.LOCAL_TZ).isoformat(),
+                                                          "before": request.description,
                                                           "after": text}]
     request.description = text
     loaded = common.open_case(session, request.case_id)
@@ -686,6 +691,10 @@ def draft(session: Session, request: InfoRequest, actor, answer: Answer) -> Case
     kind = ANSWER_TYPES.get(answer.answer_type) if isinstance(answer.answer_type, str) else None
     if kind is None:
         raise InvalidInput("请选择答复类型。", field="answer_type")
+    if answer.answer_type == "unclear" and not any(e.action == "correction" for e in session.scalars(
+            select(CaseEvent).where(CaseEvent.case_id == request.case_id))):
+        raise InvalidInput("“补正后申请内容仍不明确”只能用于已经告知补正的申请（条例第三十条）；内容不明确的，请先告知补正。",
+                           field="answer_type")
     route = (request.case.data or {}).get("route")
     if route != "assign" and kind.assign:
         raise InvalidInput(f"“{kind.label}”须先交承办单位答复并经保密审查，不能直接答复。", field="answer_type")
@@ -718,6 +727,9 @@ def draft(session: Session, request: InfoRequest, actor, answer: Answer) -> Case
     request.answer_type, request.ground = answer.answer_type, ground
     for name, value in values.items():
         setattr(request, name, value)
+    if terms is not None and terms[0] - terms[1] > 0:
+        raise InvalidInput(f"按规定应收取信息处理费 {terms[0] - terms[1]} 元（{terms[2]}）：请先出具收费通知，申请人缴费后再拟定"
+                           "答复书；全部减免的，填写减免金额和理由。", field="pages")
     if terms is not None:
         request.fee, request.fee_waived, request.fee_basis = terms
     return _complete(session, task, actor, data={"answer_type": answer.answer_type, "ground": ground or ""},
@@ -840,7 +852,7 @@ def answer_summary(request: InfoRequest) -> str | None:
     if request.answer_type is None:
         return None
     kind = ANSWER_TYPES[request.answer_type]
-    text = f"{kind.label}（{LAW}{kind.article}）"
+    text = f"{kind.label}（{kind.cite}）"
     if request.ground:
         g = WITHHOLD_GROUNDS[request.ground]
         text += f"；理由：{g.label}（{LAW}{g.article}）"

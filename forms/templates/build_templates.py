@@ -107,7 +107,8 @@ def build() -> None:
             ("送达文书名称及文号", "{{ delivered }}"),
             ("受送达人", "{{ applicant_name }}"), ("送达地点", "{{ delivery_place or address }}"),
             ("送达方式", "{{ delivery_method or '直接送达' }}"),
-            ("送达人", "{{ actor_name }}"), ("受送达人签名或盖章", ""), ("送达日期", "{{ today }}")]):
+            ("送达人", "{{ actor_name }}"), ("受送达人签名或盖章", ""),
+            ("送达日期", "{{ delivery_date or today }}")]):
         row.cells[0].text, row.cells[1].text = label, value
     d.add_paragraph("备注：受送达人拒绝签收的，送达人应注明情况并由见证人签名。")
     _save(d, "delivery_receipt")
@@ -245,9 +246,10 @@ def _legal_time_templates() -> None:
     d.add_paragraph("你（单位）于{{ received_date }}提出的{{ item_name }}申请（办件编号：{{ case_number }}），"
                     "本机关于{{ correction_date }}书面告知你（单位）补正{% if missing %}以下内容{% endif %}，"
                     "补正期限至{{ answer_by }}届满。{% if missing %}需补正的内容：{{ missing }}。{% endif %}")
-    d.add_paragraph("你（单位）在补正期限内未补正。{{ reason }}本申请办理终结。"
-                    "如仍需要，你（单位）可以重新提出申请。")
-    d.add_paragraph(RELIEF.replace("本决定书", "本告知书"))
+    d.add_paragraph("{{ reason }}本申请办理终结。如仍需要，你（单位）可以重新提出申请。")
+    d.add_paragraph("你（单位）认为本机关的行政行为侵犯你（单位）合法权益的，可以依法向{{ county }}人民政府"
+                    "申请行政复议，或者向人民法院提起行政诉讼。")
+    d.add_paragraph("特此告知。联系电话：{{ phone }}　　监督电话：{{ supervision_phone }}")
     _sign(d)
     _save(d, "lapse_notice")
 
@@ -262,7 +264,8 @@ def _office(doc):
 
 def _disclosure_templates() -> None:
     """依申请公开 (政府信息公开条例 2019): the 答复书 of every answer type (arts. 35–39; its sentences
-    by type are in forms/disclosure_documents.py), 补正 (art. 30), 延期 (art. 33), 第三方意见 (art. 32)."""
+    by type are in forms/disclosure_documents.py), 补正 (art. 30), 延期 (art. 33), 第三方意见 (art. 32), 收费通知
+    (信息处理费管理办法), 视为放弃申请 (art. 30)."""
     d = _doc("政府信息公开申请答复书")
     d.add_paragraph("{{ applicant_name }}：")
     d.add_paragraph("本机关于{{ received_date }}收到你（单位）提出的政府信息公开申请（申请编号：{{ request_number }}），"
@@ -271,7 +274,7 @@ def _disclosure_templates() -> None:
     d.add_paragraph("{{ answer_text }}")
     d.add_paragraph("{%p endif %}")
     _loop(d, "line in decision", "{{ line }}")
-    d.add_paragraph("答复类型：{{ answer_label }}（" + INFO_LAW + "{{ answer_article }}）。")
+    d.add_paragraph("答复类型：{{ answer_label }}（{{ answer_cite }}）。")
     d.add_paragraph("{{ fee_line }}")
     d.add_paragraph("{{ relief }}")
     _office(d)
@@ -324,17 +327,37 @@ def _disclosure_templates() -> None:
 
     d = _doc("政府信息公开信息处理费收费通知")
     d.add_paragraph("{{ applicant_name }}：")
-    d.add_paragraph("你（单位）于{{ received_date }}提出的政府信息公开申请（申请编号：{{ request_number }}），申请获取："
-                    "{{ description }}。根据{{ fee_rules }}，本次申请应收取信息处理费{{ fee }}元"
-                    "{% if waived != '0' and waived != '0.00' %}，经审核减免{{ waived }}元{% endif %}，"
-                    "应缴纳{{ payable }}元。计费依据：{{ fee_basis }}。")
-    d.add_paragraph("请于{{ pay_by }}前缴纳（自收到本通知之日起20个工作日内），缴费后本机关依法提供政府信息。"
-                    "自本通知出具之日起至你（单位）缴纳费用之日止的期间，不计算在答复期限内；逾期未缴纳的，"
-                    "视为放弃申请，本机关不再处理该政府信息公开申请。")
-    d.add_paragraph("确有经济困难的，可以向本机关申请减免信息处理费。所收费用全部上缴财政。")
+    d.add_paragraph("本机关于{{ received_date }}收到你（单位）提出的政府信息公开申请（申请编号：{{ request_number }}），"
+                    "申请获取：{{ description }}。根据{{ fee_rules }}，本次申请应收取信息处理费{{ fee }}元"
+                    "{% if waived %}，经审核减免{{ waived }}元{% endif %}，你（单位）应缴纳{{ payable }}元。")
+    d.add_paragraph("计费依据：{{ fee_basis }}。")
+    d.add_paragraph("请自本通知出具之日（{{ notice_date }}）起20个工作日内，即{{ pay_by }}（含当日）前缴纳，"
+                    "缴费时请注明申请编号 {{ request_number }}；缴费方式可向本机关咨询。本机关收到费用后依法提供政府信息。")
+    d.add_paragraph("依照{{ fee_rules }}，自本通知出具之日起至你（单位）缴纳费用之日止的期间，不计算在" + INFO_LAW
+                    + "第三十三条规定的答复期限内。"
+                    "逾期未缴纳的，视为放弃申请，本机关不再处理该政府信息公开申请。")
+    d.add_paragraph("确有经济困难的，可以向本机关申请减免信息处理费。")
     _office(d)
     _sign(d)
     _save(d, "info_fee_notice")
+
+    d = _doc("视为放弃申请告知书")
+    d.add_paragraph("{{ applicant_name }}：")
+    d.add_paragraph("本机关于{{ received_date }}收到你（单位）提出的政府信息公开申请（申请编号：{{ request_number }}），"
+                    "申请获取：{{ description }}。本机关于{{ correction_date }}书面通知你（单位）补正申请内容，"
+                    "补正期限至{{ answer_by }}届满{% if points %}，需要补正的事项是：{% else %}。{% endif %}")
+    _loop(d, "p in points", "{{ loop.index }}. {{ p }}")
+    d.add_paragraph("你（单位）在补正期限内未补正。根据" + INFO_LAW + "第三十条的规定，视为放弃申请，"
+                    "本机关不再处理该政府信息公开申请。")
+    d.add_paragraph("你（单位）仍需要获取该政府信息的，可以重新提出政府信息公开申请，写明所需政府信息的名称、文号"
+                    "或者便于本机关查询的其他特征性描述。")
+    d.add_paragraph("你（单位）认为本机关在政府信息公开工作中侵犯你（单位）合法权益的，可以向上一级行政机关或者"
+                    "政府信息公开工作主管部门投诉、举报，也可以依法申请行政复议或者提起行政诉讼"
+                    "（" + INFO_LAW + "第五十一条）。")
+    d.add_paragraph("特此告知。")
+    _office(d)
+    _sign(d)
+    _save(d, "info_lapse_notice")
 
 
 if __name__ == "__main__":

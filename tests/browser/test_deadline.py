@@ -72,5 +72,5 @@ def test_extension_waits_for_the_approver_then_the_notice_exists(page, database)
         docs = page.locator(".docs").inner_text()
         assert "延期告知书" in docs
         lines = page.locator("#deadline-explained").inner_text()
-        assert "延期 10 天：杨帆于 2026-09-28 批准" in lines and "第四十二条" in lines
+        assert "延期 10 个工作日：杨帆于 2026-09-28 批准" in lines and "第四十二条" in lines
         shot(page, "extension-approved")

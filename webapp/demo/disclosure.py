@@ -31,6 +31,7 @@ from engine.models import (
     Department,
     InfoEntry,
     InfoGuide,
+    InfoReportText,
     InfoRequest,
     SchedulerLease,
     User,
@@ -609,6 +610,8 @@ def _appeals_and_reports(run: _Run, requests: dict[str, _Request]) -> int:
                 continue
 
             def write(s, y=y, amount=amount):
+                if s.get(InfoReportText, (run.depts["zfb"], y)) is not None:
+                    return  # a database that already has the year's texts (the demo never overwrites them)
                 text = admin.save_report_text(s, s.get(User, run.users[head]), run.depts["zfb"], y,
                                               overview=REPORTS["overview"].format(year=y), problems=REPORTS["problems"],
                                               other=REPORTS["other"], charges_amount=amount)

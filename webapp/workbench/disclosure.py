@@ -234,7 +234,7 @@ def _page(r: InfoRequest, error: str | None = None, values=None, status: int = 2
     office = user.department_id == r.department_id
     consultation = gk.open_consultation(r)
     route = (case.data or {}).get("route")
-    type_options = {k: f"{t.label}（{t.article}）" for k, t in ANSWER_TYPES.items() if route == "assign" or not t.assign}
+    type_options = {k: f"{t.label}（{t.cite}）" for k, t in ANSWER_TYPES.items() if route == "assign" or not t.assign}
     values = values if values is not None else {}
     return render_template(
         "workbench/gk_request.html", r=r, case=case, task=task, ready=ready, done=done, events=events,
