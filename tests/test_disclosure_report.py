@@ -112,6 +112,10 @@ class County:
         self.act(name, gk.review, "zf002", route="assign", body_ids=[self.dept["zfb"]], note="请提供相关信息")
         self.act(name, gk.body_answer, "zf002", proposed_type=answer.answer_type, opinion="经查，本机关掌握该信息。")
         self.act(name, gk.secrecy_review, "zf003", opinion="经审查，不涉及国家秘密以外的保密事项。")
+        if answer.pages:  # a fee is notified in writing and paid before the answer (信息处理费管理办法)
+            self.act(name, gk.notify_fee, "zf002", pages=answer.pages, fee_waived=answer.fee_waived,
+                     fee_basis=answer.fee_basis)
+            self.act(name, gk.record_payment, "zf002")
         self.act(name, gk.draft, "zf002", answer=answer)
         self.act(name, gk.comment, "zf002", agrees=True)
         self.act(name, gk.approve, "zf004", approved=True)

@@ -536,6 +536,16 @@ def _answer_steps(run: _Run, plan: _Request, moment: datetime) -> None:
         new_year = cal.roll_over(date(plan.received.year + 1, 1, 4))
         if clock.local_date(moment) < new_year:
             moment = run.at(cal.add_workdays(new_year, run.r.randint(0, 2)), moment)
+    if ask.pages and not ask.waiver:  # a fee where the rules allow one: notified in writing, paid within days
+
+        def notify(s, q, a):
+            if gk.allowed_fee(s, q, ask.pages)[0] > 0:
+                gk.notify_fee(s, q, a, pages=ask.pages)
+                return True
+            return False
+        if _do(run, plan, run.later(moment, 1, 2), notify):
+            moment = run.later(moment, 3, 6)
+            _do(run, plan, moment, lambda s, q, a: gk.record_payment(s, q, a, note="申请人已通过银行转账缴纳。"))
     for attempt in range(2 if ask.returned else 1):
         moment = run.later(moment, 1, 2)
         _do(run, plan, moment, lambda s, q, a: gk.draft(s, q, a, _answer(s, q, ask)))
