@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 
 from .. import audit, clock
 from ..errors import InvalidInput, InvalidState, NotFound, PermissionDenied
-from ..models import Department, InfoAppeal, InfoEntry, InfoGuide, InfoReportText, InfoRequest, User
+from ..models import Department, InfoAppeal, InfoEntry, InfoGuide, InfoReportText, InfoRequest
+from ..service.authority import is_staff, sees_all
 from ..service.intake import check_text
 from ..validation import INT_MAX, half_width, parse_id, parse_row_id, sentences
 from .codes import APPEAL_KINDS, APPEAL_OUTCOMES
@@ -38,9 +39,8 @@ PHONE = re.compile(r"[0-9][0-9\- ]{4,30}(转[0-9]{1,6})?")
 
 def may_keep(actor, department_id: int | None) -> bool:
     """The body's approve-post holder or its leader (who signs the 指南 and the annual report)."""
-    return (isinstance(actor, User) and actor.active and department_id is not None
-            and actor.department_id == department_id
-            and (actor.holds("approve", department_id) or "leader" in (actor.roles or [])))
+    return (is_staff(actor) and department_id is not None and actor.department_id == department_id
+            and (actor.holds("approve", department_id) or actor.has_role("leader")))
 
 
 def kept_body(session: Session, actor, department_id) -> Department:
@@ -313,9 +313,7 @@ def remove_attachment(session: Session, entry: InfoEntry, actor, sha256) -> dict
 def may_read_entry(actor, entry: InfoEntry) -> bool:
     """The workbench shows a body's publications (drafts included) to its own staff, and to
     supervisors and administrators; the public reads only what the column shows."""
-    return isinstance(actor, User) and actor.active and (
-        actor.department_id == entry.department_id or "supervisor" in (actor.roles or [])
-        or "admin" in (actor.roles or []))
+    return sees_all(actor) or (is_staff(actor) and actor.department_id == entry.department_id)
 
 
 def require_read_entry(actor, entry: InfoEntry) -> None:

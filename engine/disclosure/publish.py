@@ -22,8 +22,9 @@ from .. import clock, legaltime, search
 from ..calendar import load_calendar
 from ..errors import InvalidInput, InvalidState, NotFound, PermissionDenied
 from ..listeners import Transition
-from ..models import CaseTask, Department, InfoEntry, Item, User
+from ..models import CaseTask, Department, InfoEntry, Item
 from ..service import common
+from ..service.authority import is_staff
 from ..service.intake import Applicant, check_text, next_in_series, start_case
 from ..service.tasks import complete_task
 from ..validation import parse_row_id, sentences
@@ -38,10 +39,6 @@ BACKDATE_DAYS = 366  # an information made earlier may still be published late (
 def _service():
     from . import service
     return service
-
-
-def is_staff(actor) -> bool:
-    return isinstance(actor, User) and actor.active
 
 
 def publication_item(session: Session) -> Item:

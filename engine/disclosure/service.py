@@ -15,17 +15,18 @@ from __future__ import annotations
 
 import re
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from .. import clock, legaltime, querycode
 from ..calendar import load_calendar
 from ..errors import InvalidInput, InvalidState, NotFound, PermissionDenied
 from ..models import (
+    Case,
     CaseEvent,
     CasePause,
     CaseTask,
@@ -35,10 +36,11 @@ from ..models import (
     InfoRequest,
     Item,
     Post,
-    User,
 )
 from ..models.cases import PAUSE_KINDS
+from ..qa.service import EMAIL  # one pattern for a contact's mailbox
 from ..service import common, operations
+from ..service.authority import is_staff, sees_all
 from ..service.intake import WEB_APPLICANT, Applicant, check_text, next_in_series, start_case
 from ..service.tasks import complete_task
 from ..validation import parse_id, parse_row_id, sentences
@@ -56,7 +58,6 @@ from .codes import (
 
 PROCESS_KEY = "government_information_request"
 NUMBER = re.compile(r"GK\d{6}\d{4}\d{6}")
-EMAIL = re.compile(r"[^@\s]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
 NOT_FOUND = "申请编号或查询码不正确，请核对后重新输入（查询码不区分大小写）。"
 DESCRIPTION_MAX, PURPOSE_MAX, TEXT_MAX, NOTE_MAX = 2000, 500, 4000, 1000
 MAX_BODIES = 10
@@ -73,14 +74,6 @@ MAX_FEE = Decimal("100000")
 
 
 # --- who may do what -------------------------------------------------------------------------------
-
-def is_staff(actor) -> bool:
-    return isinstance(actor, User) and actor.active
-
-
-def sees_all(actor) -> bool:
-    return is_staff(actor) and (actor.has_role("supervisor") or actor.has_role("admin"))
-
 
 def may_read(session: Session, request: InfoRequest, actor) -> bool:
     """The office of the body asked, the bodies it was handed to, supervisors and administrators."""
@@ -126,10 +119,10 @@ def bodies(session: Session) -> list[Department]:
     return [d for d in depts if have.get(d.id, set()) >= set(OFFICE_POSTS)]
 
 
-def _body(session: Session, value, field_name: str, label: str) -> Department:
+def _body(session: Session, value, field_name: str, label: str, allowed: list[Department] | None = None) -> Department:
     dept_id = parse_row_id(value)
     dept = session.get(Department, dept_id) if dept_id is not None else None
-    if dept is None or dept not in bodies(session):
+    if dept is None or dept not in (bodies(session) if allowed is None else allowed):
         raise InvalidInput(f"请选择{label}。", field=field_name)
     return dept
 
@@ -169,7 +162,6 @@ class Requesting:
     department_id: int | str | None = None  # the body asked
     channel: str = "web"
     received_on: date | str | None = None  # a letter or fax: the day it was signed for (art. 31)
-    errors: dict = field(default_factory=dict, repr=False)
 
     def problems(self) -> dict[str, str]:
         found: dict[str, str] = {}
@@ -421,9 +413,10 @@ def review(session: Session, request: InfoRequest, actor, *, route, body_ids=Non
     chosen: list[Department] = []
     if route == "assign":
         ids = body_ids if isinstance(body_ids, (list, tuple)) else [body_ids] if body_ids not in (None, "") else []
+        allowed = bodies(session)
         for value in ids:
             try:
-                dept = _body(session, value, "body_ids", "承办单位")
+                dept = _body(session, value, "body_ids", "承办单位", allowed)
             except InvalidInput as exc:
                 found.setdefault("body_ids", exc.message)
                 continue
@@ -617,14 +610,12 @@ def allowed_fee(session: Session, request: InfoRequest, pages: int) -> tuple[Dec
     requests of one applicant in a month and for the first 30 pages of one request; beyond that,
     按件 100 元/件 for the 11th–30th request (each further 10 requests +100 元/件), 按量 10 元/页 for pages
     31–100, 20 元/页 for 101–200, 40 元/页 above. Returns the amount and how it was computed."""
-    case = request.case
     start = request.received_at.astimezone(clock.LOCAL_TZ).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    same = session.scalars(select(InfoRequest.id).join(InfoRequest.case).where(
+    earlier = session.scalar(select(func.count()).select_from(InfoRequest).join(InfoRequest.case).where(
         InfoRequest.department_id == request.department_id, InfoRequest.received_at >= start,
-        InfoRequest.received_at <= request.received_at,
-        InfoRequest.id != request.id)).all()
-    others = [r for r in same if session.get(InfoRequest, r).case.cert_number == case.cert_number]
-    nth = len(others) + 1
+        InfoRequest.received_at <= request.received_at, InfoRequest.id != request.id,
+        Case.cert_number == request.case.cert_number))
+    nth = earlier + 1
     by_count = Decimal(0)
     if nth > FREE_REQUESTS_A_MONTH:
         by_count = Decimal(100 if nth <= 30 else 100 * (2 + (nth - 31) // 10))

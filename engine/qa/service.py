@@ -20,9 +20,10 @@ from sqlalchemy.orm import Session
 from .. import clock, querycode
 from ..calendar import load_calendar
 from ..errors import InvalidInput, InvalidState, NotFound, PermissionDenied
-from ..models import CaseTask, Department, FaqCategory, Item, Post, Question, QuestionTurn, User
+from ..models import CaseTask, Department, FaqCategory, Item, Post, Question, QuestionTurn
 from ..models.qa import QUESTION_CHANNELS
 from ..service import common
+from ..service.authority import is_staff, sees_all  # noqa: F401  (art. 3: 监察 reads every reply)
 from ..service.intake import (
     WEB_APPLICANT,
     Applicant,
@@ -47,15 +48,6 @@ TITLE_MAX, CONTENT_MAX, ANSWER_MAX, REASON_MAX = 60, 2000, 4000, 500
 
 
 # --- who may do what -------------------------------------------------------------------------------
-
-def is_staff(actor) -> bool:
-    return isinstance(actor, User) and actor.active
-
-
-def sees_all(actor) -> bool:
-    """Supervisors (art. 3: 监察 checks how every office replies) and administrators."""
-    return is_staff(actor) and (actor.has_role("supervisor") or actor.has_role("admin"))
-
 
 def may_read(session: Session, question: Question, actor) -> bool:
     """Staff read a question once it has reached their department; supervisors read every one."""

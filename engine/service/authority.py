@@ -93,3 +93,14 @@ def may_close_without_step(actor: User, case: Case) -> bool:
 def require_may_close_without_step(actor: User, case: Case) -> None:
     if not may_close_without_step(actor, case):
         raise PermissionDenied("此办件没有可办理的环节，只有本部门负责人可以填写理由后结束办理。")
+
+
+def is_staff(actor) -> bool:
+    """A signed-in, active member of staff (not the web applicant, not a disabled account)."""
+    return isinstance(actor, User) and actor.active
+
+
+def sees_all(actor) -> bool:
+    """Supervisors (纪委监委 check how every office works) and administrators read every office's records."""
+    return is_staff(actor) and (actor.has_role("supervisor") or actor.has_role("admin"))
+

@@ -21,6 +21,7 @@ from engine.disclosure import service as gk
 from engine.disclosure.codes import CATEGORIES, DOC_KINDS, ENTRY_STATES, INDEX_RULE, PUBLISH_CHANNELS, THEMES
 from engine.errors import Conflict, InvalidInput, InvalidState, NotFound, PermissionDenied, SunhallError
 from engine.models import CaseEvent, CaseTask, Department, InfoEntry, User
+from engine.service.authority import sees_all
 from engine.validation import INT_MAX
 from forms import documents, materials
 from rules import replay
@@ -37,10 +38,6 @@ FILE_FOLDER = "gk"  # under the instance's uploads; an entry's ``stored`` is rel
 # ("uploads/gk/<sha256><suffix>"), as the column's file route reads it (webapp/portal/disclosure.py)
 SLACK = 64 * 1024  # the multipart envelope around the file
 STATE_FILTERS = {"open": "办理中", "published": "已公开", "withdrawn": "已撤回", "abandoned": "未发布", "superseded": "历史版本"}
-
-
-def _sees_all(user) -> bool:
-    return user.has_role("admin") or user.has_role("supervisor")
 
 
 def _field_errors(exc: SunhallError) -> dict[str, str]:
@@ -74,10 +71,10 @@ def gk_publications():
     session, user, args = db_session(), me(), request.args
     stmt = select(InfoEntry)
     bodies = gk.bodies(session)
-    department = args.get("department", type=int) if _sees_all(user) else user.department_id
+    department = args.get("department", type=int) if sees_all(user) else user.department_id
     if department:
         stmt = stmt.where(InfoEntry.department_id == department)
-    elif not _sees_all(user):
+    elif not sees_all(user):
         stmt = stmt.where(InfoEntry.id.is_(None))
     state = args.get("state") or ""
     if state == "open":
@@ -95,7 +92,7 @@ def gk_publications():
     return render_template(
         "workbench/gk_publications.html", rows=rows, total=total, page=page, pages=pages, state=state,
         filters=STATE_FILTERS, states=ENTRY_STATES, categories=CATEGORIES, late=lambda e: publish.late(session, e),
-        sees_all=_sees_all(user), bodies=bodies, department=department, body=body if body in bodies else None,
+        sees_all=sees_all(user), bodies=bodies, department=department, body=body if body in bodies else None,
         may_draft=body in bodies and user.holds("handle", body.id) if body else False,
         may_keep=admin.may_keep(user, body.id) if body in bodies else False, index_rule=INDEX_RULE)
 
