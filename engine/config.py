@@ -74,6 +74,30 @@ class Settings:
     public_rate_limit: str = "30 per minute"
     redis_url: str = ""  # rate-limit counters shared by all workers; empty: each process counts alone
     trusted_proxies: int = 0  # reverse proxies in front (X-Forwarded-For hops to trust for the client address)
+    # single sign-on (统一身份认证, OpenID Connect): staff, and optionally citizens on the public column
+    password_login: bool = True  # False: staff log in only through the OpenID provider
+    oidc_issuer: str = ""  # empty: no single sign-on
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    citizen_oidc_issuer: str = ""  # empty: citizens use the column without logging in
+    citizen_oidc_client_id: str = ""
+    citizen_oidc_client_secret: str = ""
+    # notices (短信, 电子邮件): empty settings leave the log adapter in place
+    sms_gateway_url: str = ""
+    sms_gateway_token: str = ""
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_sender: str = ""
+    smtp_starttls: bool = False
+    # reporting upward (报送省级平台): empty feed_url keeps the feed in the outbox for an administrator
+    feed_url: str = ""
+    feed_token: str = ""
+    report_hours: int = 24  # a department system must report a step within this many hours (seed 004 §4.3)
+    # retention and archive: finished cases stay fully online this many years (seed 004 §4.3: at least 3)
+    retention_years: int = 3
+    archive_dir: Path = field(default_factory=lambda: _instance_dir() / "archive")
 
     @classmethod
     def from_env(cls, **overrides) -> Settings:
@@ -94,6 +118,26 @@ class Settings:
             public_rate_limit=env.get("SUNHALL_PUBLIC_RATE_LIMIT", "").strip() or "30 per minute",
             redis_url=env.get("SUNHALL_REDIS_URL", "").strip(),
             trusted_proxies=_number("SUNHALL_TRUSTED_PROXIES", 0, minimum=0),
+            password_login=not _flag("SUNHALL_PASSWORD_LOGIN_OFF"),
+            oidc_issuer=env.get("SUNHALL_OIDC_ISSUER", "").strip(),
+            oidc_client_id=env.get("SUNHALL_OIDC_CLIENT_ID", "").strip(),
+            oidc_client_secret=env.get("SUNHALL_OIDC_CLIENT_SECRET", "").strip(),
+            citizen_oidc_issuer=env.get("SUNHALL_CITIZEN_OIDC_ISSUER", "").strip(),
+            citizen_oidc_client_id=env.get("SUNHALL_CITIZEN_OIDC_CLIENT_ID", "").strip(),
+            citizen_oidc_client_secret=env.get("SUNHALL_CITIZEN_OIDC_CLIENT_SECRET", "").strip(),
+            sms_gateway_url=env.get("SUNHALL_SMS_GATEWAY_URL", "").strip(),
+            sms_gateway_token=env.get("SUNHALL_SMS_GATEWAY_TOKEN", "").strip(),
+            smtp_host=env.get("SUNHALL_SMTP_HOST", "").strip(),
+            smtp_port=_number("SUNHALL_SMTP_PORT", 25, minimum=1),
+            smtp_user=env.get("SUNHALL_SMTP_USER", "").strip(),
+            smtp_password=env.get("SUNHALL_SMTP_PASSWORD", ""),
+            smtp_sender=env.get("SUNHALL_SMTP_SENDER", "").strip(),
+            smtp_starttls=_flag("SUNHALL_SMTP_STARTTLS"),
+            feed_url=env.get("SUNHALL_FEED_URL", "").strip(),
+            feed_token=env.get("SUNHALL_FEED_TOKEN", "").strip(),
+            report_hours=_number("SUNHALL_REPORT_HOURS", 24, minimum=1),
+            retention_years=_number("SUNHALL_RETENTION_YEARS", 3, minimum=3),
+            archive_dir=Path(env["SUNHALL_ARCHIVE_DIR"]) if env.get("SUNHALL_ARCHIVE_DIR", "").strip() else _instance_dir() / "archive",
         )
         values.update(overrides)
         return cls(**values)

@@ -97,7 +97,8 @@ def clean_cases(db) -> None:
         for entry_id in session.scalars(select(FaqEntry.id).where(FaqEntry.source_question_id.is_not(None))):
             search.withdraw(session, "faq", f"lib/{entry_id}")  # answers a test promoted into the library
         session.execute(delete(FaqEntry).where(FaqEntry.source_question_id.is_not(None)))
-        for model in (Alert, Watch, Complaint, Notification, QuestionTurn, Question, InfoConsultation, InfoAssignment,
+        from engine.models import CaseArchive, FeedMessage
+        for model in (FeedMessage, CaseArchive, Alert, Watch, Complaint, Notification, QuestionTurn, Question, InfoConsultation, InfoAssignment,
                       InfoAppeal, InfoReportText, InfoRequest, InfoEntry, CaseEvent, CasePause, CaseTask, Case, CaseCounter, SeriesCounter, SchedulerLease,
                       DocumentCounter):
             session.execute(delete(model))

@@ -17,7 +17,7 @@ from engine.config import Settings
 from engine.db import Database
 from engine.models import User
 
-from . import admin, auth, catalogue, errors, health, plugins, portal, supervision, workbench
+from . import admin, api, auth, catalogue, errors, health, plugins, portal, sso, supervision, workbench
 from .db import close_request_session, db_session
 
 csrf = CSRFProtect()
@@ -121,8 +121,10 @@ def create_app(config: dict | None = None) -> Flask:
     if surface in ("all", "staff"):
         for blueprint in (auth.bp, workbench.bp, supervision.bp, catalogue.bp, admin.bp):
             app.register_blueprint(blueprint)
+        api.init_app(app)
         if surface == "staff":  # the intranet's address opens the workbench
             app.add_url_rule("/", "root", lambda: redirect(url_for("workbench.index")))
+    sso.init_app(app, surface)
     limiter = auth.install_rate_limits(app, settings)
     if surface in ("all", "public"):
         portal.install_rate_limits(app, limiter, settings)

@@ -624,3 +624,12 @@ def disclosure_annual_report(body: str | None, year: str | None, out: Path | Non
     console.print(f"已生成《{report.title}》{report.note}：{out}" + (f"；Excel 统计表：{xlsx}" if xlsx else ""))
     console.print(f"本年新收申请 {report.n('new')} 件、上年结转 {report.n('carried_in')} 件、办结 {report.n('total')} 件、"
                   f"结转下年度 {report.n('carried_out')} 件；主动公开 {report.published} 条。")
+
+
+def _register_groups() -> None:
+    from . import cli_archive, cli_exchange, cli_users
+    for module in (cli_users, cli_archive, cli_exchange):
+        main.add_command(module.group)
+
+
+_register_groups()

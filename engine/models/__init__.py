@@ -12,6 +12,7 @@ from .disclosure import (
     InfoReportText,
     InfoRequest,
 )
+from .exchange import TOKEN_VERBS, ApiToken, CaseArchive, FeedMessage
 from .items import Item, ItemChange, ItemVersion, ProcessDefinition
 from .org import Department, Post, Region, User, user_post
 from .qa import FaqCategory, FaqEntry, Notification, Question, QuestionTurn
@@ -24,5 +25,5 @@ __all__ = [
     "Post", "Region", "User", "user_post", "SchedulerLease", "SchedulerIncident",
     "SystemEvent", "SystemLogHead", "SeriesCounter", "Question", "QuestionTurn", "FaqCategory", "FaqEntry",
     "Notification", "InfoAppeal", "InfoAssignment", "InfoConsultation", "InfoEntry", "InfoGuide", "InfoReportText",
-    "InfoRequest",
+    "InfoRequest", "ApiToken", "CaseArchive", "FeedMessage", "TOKEN_VERBS",
 ]

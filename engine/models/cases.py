@@ -32,6 +32,7 @@ class Case(Base):
         Index("ix_case_received_at", "received_at"),  # 办事大厅: this month's 收件
         Index("ix_case_state_finished_at", "state", "finished_at", "item_version_id"),  # 办结, 结果公示
         Index("ix_case_applicant", "applicant_type", "applicant_name"),  # 结果公示 by a legal person's name
+        UniqueConstraint("source", "external_id"),  # a department system's case is reported once, then updated
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(40), unique=True)  # 办件编号
@@ -81,6 +82,12 @@ class Case(Base):
     next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     event_count: Mapped[int] = mapped_column(Integer, default=0)
     last_event_hash: Mapped[str] = mapped_column(String(64), default="")
+    # 外部办件: reported by a department's own system (ApiToken.system_code) under its own case id; such a
+    # case has no workflow here (workflow_state ""), its steps are the reported ones
+    source: Mapped[str | None] = mapped_column(String(40))
+    external_id: Mapped[str | None] = mapped_column(String(80))
+    reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the last report received
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # its archive package verified
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 
     __mapper_args__ = {"version_id_col": version}
@@ -124,6 +131,7 @@ class CaseTask(Base):
     approved: Mapped[bool | None] = mapped_column()
     reason: Mapped[str | None] = mapped_column(Text)
     form_data: Mapped[dict] = mapped_column(JSONType, default=dict)
+    reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # 外部办件: when this step reached us
 
     case: Mapped[Case] = relationship()
 

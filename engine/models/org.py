@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, UniqueConstraint
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, JSONType, UTCDateTime
@@ -41,6 +41,7 @@ class Department(Base):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
     phone: Mapped[str | None] = mapped_column(String(40))
     address: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())  # 撤销的部门: kept for history
 
     region: Mapped[Region] = relationship()
     parent: Mapped[Department | None] = relationship(remote_side="Department.id")
@@ -88,6 +89,10 @@ class User(Base):
     # stored in the session at login; logout, a password change, an unlock or deactivation bumps it,
     # so every copy of an earlier session cookie stops working
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # 统一身份认证: the OpenID provider's ``sub`` for this person (single sign-on maps it to the account)
+    oidc_subject: Mapped[str | None] = mapped_column(String(255), unique=True)
+    # a password set by an administrator (new account, reset): the person must choose their own at next login
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     department: Mapped[Department] = relationship()
     posts: Mapped[list[Post]] = relationship(secondary=user_post, lazy="selectin")

@@ -134,7 +134,9 @@ class Notification(Base):
     recipient: Mapped[str] = mapped_column(String(120))
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
-    ref: Mapped[str] = mapped_column(String(60))  # question:ZX… / complaint:TS…
+    ref: Mapped[str] = mapped_column(String(60))  # question:ZX… / complaint:TS… / case:…
+    kind: Mapped[str | None] = mapped_column(String(30))  # the notice's template (受理, 补正, 办结, …)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id", ondelete="SET NULL"), index=True)
     state: Mapped[str] = mapped_column(String(10), default="queued", index=True)  # queued / sent / failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
