@@ -6,7 +6,7 @@ from __future__ import annotations
 import forms.online
 import forms.plugin
 import rules.plugin
-from engine import catalogue, disclosure, listeners, notify, qa
+from engine import catalogue, disclosure, exchange, listeners, notices, notify, qa
 
 
 def install() -> None:
@@ -17,3 +17,5 @@ def install() -> None:
     rules.plugin.install()
     listeners.register_tick(notify.tick)
     listeners.register(catalogue.publish_on_approval)
+    notices.install()
+    exchange.install()
