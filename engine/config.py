@@ -82,6 +82,8 @@ class Settings:
     citizen_oidc_issuer: str = ""  # empty: citizens use the column without logging in
     citizen_oidc_client_id: str = ""
     citizen_oidc_client_secret: str = ""
+    # the public column's address as citizens reach it (e.g. https://zwfw.example.gov.cn), named in notices
+    public_url: str = ""
     # notices (短信, 电子邮件): empty settings leave the log adapter in place
     sms_gateway_url: str = ""
     sms_gateway_token: str = ""
@@ -125,6 +127,7 @@ class Settings:
             citizen_oidc_issuer=env.get("SUNHALL_CITIZEN_OIDC_ISSUER", "").strip(),
             citizen_oidc_client_id=env.get("SUNHALL_CITIZEN_OIDC_CLIENT_ID", "").strip(),
             citizen_oidc_client_secret=env.get("SUNHALL_CITIZEN_OIDC_CLIENT_SECRET", "").strip(),
+            public_url=env.get("SUNHALL_PUBLIC_URL", "").strip().rstrip("/"),
             sms_gateway_url=env.get("SUNHALL_SMS_GATEWAY_URL", "").strip(),
             sms_gateway_token=env.get("SUNHALL_SMS_GATEWAY_TOKEN", "").strip(),
             smtp_host=env.get("SUNHALL_SMTP_HOST", "").strip(),

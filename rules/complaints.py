@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import clock, notify, querycode
+from engine import clock, notice_texts, notify, querycode
 from engine.calendar import load_calendar, provisional_text
 from engine.errors import InvalidInput, InvalidState, NotFound
 from engine.models import Case, Department, Question, User
@@ -145,10 +145,9 @@ def _tell(session: Session, c: Complaint) -> None:
     """The complainant is told the answer is ready (a message queued for the contact left)."""
     contact = (c.contact or "").strip()
     is_email = "@" in contact
-    notify.queue(session, phone=None if is_email else contact, email=contact if is_email else None,
-                 subject=f"您的投诉（{c.number}）已答复",
-                 body=f"{c.complainant}：您好！您的投诉已{STATES[c.state]}。请在政务服务专栏输入投诉编号 {c.number} "
-                      "和查询码查看。", ref=f"complaint:{c.number}")
+    notice = notice_texts.complaint_answered(number=c.number, complainant=c.complainant, state=STATES[c.state])
+    notify.queue_notice(session, notice, phone=None if is_email else contact, email=contact if is_email else None,
+                        ref=f"complaint:{c.number}")
 
 
 # --- online (政务服务专栏) ---------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from .. import clock, incidents, notify
+from .. import clock, incidents, notice_texts, notify
 from ..errors import InvalidState
 from ..listeners import Transition
 from ..models import CasePause, InfoConsultation, InfoRequest, ProcessDefinition
@@ -33,17 +33,16 @@ def on_transition(t: Transition) -> None:
     if request is None:
         return  # being started by file_request
     if t.action == "finish":
-        _tell(t.session, request, f"您的政府信息公开申请（{request.number}）已答复",
-              "已作出答复并送达。请在政务服务专栏“政府信息公开”输入申请编号和查询码查看、下载答复书。")
+        _tell(t.session, request, "info_answered")
     elif t.action == "correction":
-        _tell(t.session, request, f"您的政府信息公开申请（{request.number}）需要补正",
-              "请在补正期限内通过政务服务专栏“政府信息公开”输入申请编号和查询码补正；逾期不补正的，视为放弃申请。")
+        _tell(t.session, request, "info_correction")
 
 
-def _tell(session, request: InfoRequest, subject: str, body: str) -> None:
+def _tell(session, request: InfoRequest, kind: str) -> None:
     case = request.case
-    notify.queue(session, phone=case.contact_phone, email=request.email, subject=subject,
-                 body=f"{case.applicant_name}：您好！{body}", ref=f"info_request:{request.number}")
+    notice = notice_texts.info_request(kind, number=request.number, applicant_name=case.applicant_name)
+    notify.queue_notice(session, notice, phone=case.contact_phone, email=request.email,
+                        ref=f"info_request:{request.number}", case_id=case.id)
 
 
 def tick(db) -> int:

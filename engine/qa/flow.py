@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from .. import clock, notify, search
+from .. import clock, notice_texts, notify, search
 from ..calendar import load_calendar
 from ..errors import InvalidState
 from ..listeners import Transition
@@ -78,12 +78,10 @@ def publish(session, question: Question) -> None:
 def _close(t: Transition, question: Question, now) -> None:
     question.state, question.closed_at = "closed", now
     publish(t.session, question)
-    where = "公开发布" if question.public else "不公开，请凭咨询编号和查询码查看"
-    notify.queue(t.session, phone=question.asker_phone, email=question.asker_email,
-                 subject=f"您的咨询（{question.number}）已答复",
-                 body=f"{question.asker_name}：您好！您咨询的“{question.title}”已答复（{where}）。"
-                      f"请在政务服务专栏“在线咨询”输入咨询编号 {question.number} 和查询码查看。",
-                 ref=f"question:{question.number}")
+    notice = notice_texts.question_answered(number=question.number, asker_name=question.asker_name,
+                                            title=question.title, public=question.public)
+    notify.queue_notice(t.session, notice, phone=question.asker_phone, email=question.asker_email,
+                        ref=f"question:{question.number}", case_id=t.case.id)
 
 
 def on_transition(t: Transition) -> None:
