@@ -7,17 +7,16 @@ from flask import g, jsonify, render_template, request
 from werkzeug.routing import IntegerConverter
 
 from engine.errors import SunhallError
-
-DB_INT_MAX = 2**63 - 1
+from engine.validation import INT_MAX
 
 
 class RowId(IntegerConverter):
-    """``<int:…>`` in every route: an id the database can hold (1 … 2^63-1); anything else is a 404
-    before a query ever sees it."""
+    """``<int:…>`` in every route: an id the database can hold (an Integer key: 1 … 2^31-1); anything
+    else is a 404 before a query ever sees it (PostgreSQL would refuse it with an error)."""
 
     def __init__(self, url_map, *args, **kwargs):
         kwargs.setdefault("min", 0)
-        kwargs.setdefault("max", DB_INT_MAX)
+        kwargs.setdefault("max", INT_MAX)
         super().__init__(url_map, *args, **kwargs)
 
 
