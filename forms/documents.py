@@ -31,7 +31,7 @@ from engine.models import (
     User,
 )
 from engine.service import authority
-from engine.service.common import can_work, lock_case, specs_for, step_config
+from engine.service.common import can_work, lock_case, require_own, specs_for, step_config
 
 from . import disclosure_documents as disclosure
 from .materials import materials_of
@@ -292,7 +292,9 @@ def offered(session: Session, case: Case, actor: User) -> list[str]:
 
 def issue(session: Session, case: Case, kind: str, actor: User, out_dir: Path) -> CaseDocument:
     """A person asks for a document: only the handler of the step that produces it, only in the
-    state the document certifies. Nothing is numbered or stored when refused."""
+    state the document certifies. Nothing is numbered or stored when refused. An external case's
+    documents are its own system's."""
+    require_own(case)
     error = refusal(session, case, kind, actor)
     if error is not None:
         raise error

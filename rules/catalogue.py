@@ -53,6 +53,12 @@ DEFAULT_RULES = [
     dict(code="A040", type="risk_point", name="风险点环节", level="remind",
          description="办理了标有廉政风险点的环节：记录提醒并标注风险点；参数要求时须有第二审核人。",
          params={"second_reviewer": False}),
+    # reporting by departments' own systems (外部办件报送, seed 004 §4.3: within 24 hours; §4.4 关键数据未报送或延时报送)
+    dict(code="A051", type="report_delay", name="关键数据延时报送", level="warning",
+         description="部门业务系统报送的办件收件、受理、环节或办结，晚于其发生时间超过规定时限（默认 24 小时）"
+                     "才报送到本平台。", params={"hours": 24}),
+    dict(code="A052", type="report_missing", name="关键数据未报送", level="alarm",
+         description="在办的外部办件超过其下一期限（当前环节的办理期限，或承诺办结日期）仍没有新的报送。", params={}),
     # volume (数量异常)
     dict(code="C001", type="volume", name="办件量异常", level="warning",
          description="事项月办件量环比或同比变化超过阈值。", params={"threshold": 0.5, "min_cases": 5}),

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import math
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 
 from engine import clock
 from engine.calendar import load_calendar
 from engine.models import CaseEvent, CaseTask, User
-from engine.service.common import specs_for
+from engine.service.common import settings_of, specs_for
 
 from .context import Context, Finding
 from .params import number_text
@@ -247,10 +247,36 @@ def check_hearing_notice(c: Context):
                                 f"听证最早可以安排在{_cn(earliest)}，所填听证日期{_cn(day)}不足{days}个工作日。", c.t.task)
 
 
+def check_report_delay(c: Context):
+    """关键数据延时报送 (seed 004 §4.3: reported within 24 hours; §4.4): each fact of a department
+    system's report (收件, 受理, a step, 办结) that reached us later than the hours allowed after it
+    happened. (The report re-plans the case's watches, 关键数据未报送 among them, in rules.evaluate.)"""
+    if c.t.action != "report":
+        return
+    reported_at = c.case.reported_at or clock.now()
+    for rule in c.rules("report_delay"):
+        hours = _report_hours(c, rule)
+        for fact in c.t.data.get("reported") or []:
+            happened = datetime.fromisoformat(fact["happened_at"])
+            late = (reported_at - happened).total_seconds() / 3600
+            if late > hours:
+                task = c.session.get(CaseTask, fact["task_id"]) if fact.get("task_id") else None
+                yield Finding(rule, f"“{fact['what']}”发生于 {happened.astimezone(clock.LOCAL_TZ):%Y-%m-%d %H:%M}，"
+                                    f"{late:.0f} 小时后才报送（应在 {hours} 小时内报送）。", task)
+
+
+def _report_hours(c: Context, rule) -> int:
+    """The rule's ``hours`` when the office set one, else the installation's report_hours (24)."""
+    hours = rule.params.get("hours")
+    if isinstance(hours, int) and not isinstance(hours, bool) and hours > 0:
+        return hours
+    return settings_of(c.session).report_hours
+
+
 CHECKS_BY_TYPE = {  # rule type: its check (each check reads only its own type's rules)
     "decision_before_acceptance": check_decision_before_acceptance, "late_registration": check_late_registration,
     "backdated": check_backdated, "required_fields": check_required_fields, "fee": check_fee,
     "discretion": check_discretion, "returned_many": check_returned_many, "refusal": check_refusal,
     "suspended_item": check_suspended_item, "risk_point": check_risk_point, "statement_period": check_statement_period,
-    "hearing_notice": check_hearing_notice}
+    "hearing_notice": check_hearing_notice, "report_delay": check_report_delay}
 CHECKS = list(CHECKS_BY_TYPE.values())

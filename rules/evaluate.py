@@ -115,7 +115,7 @@ def _plan_watches(t: Transition, c: _Guarded) -> None:
     ready and sweeps its reminders (one round trip less per transition). Planning that fails (a
     time-driven rule's parameters) keeps the case's earlier watches and is an incident."""
     b = t.before
-    clock_changed = (not b or t.action in ("recompute_deadlines", "retime") or b.get("state") != c.case.state
+    clock_changed = (not b or t.action in ("recompute_deadlines", "retime", "report") or b.get("state") != c.case.state
                      or b.get("pause") != c.case.pause_kind or b.get("deadline") != c.case.deadline)
     try:
         with t.session.begin_nested():

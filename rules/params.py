@@ -24,6 +24,7 @@ RULE_TYPES = {
     "backdated": "时间倒填", "required_fields": "关键数据必填", "fee": "违规收费", "discretion": "罚款裁量基准",
     "returned_many": "多次退回", "inactivity": "长期无操作", "refusal": "不予受理、不予许可",
     "suspended_item": "暂停事项仍在办理", "risk_point": "廉政风险点", "volume": "办件量异常",
+    "report_delay": "关键数据延时报送", "report_missing": "关键数据未报送",
 }
 MAX_FEE = 10**9  # yuan: far above any fee standard, far below where a float loses cents
 MAX_NAMES = 50
@@ -127,6 +128,8 @@ PARAMS: dict[str, tuple[tuple[Param, fields.Field], ...]] = {
     "returned_many": ((Param("times", "退回次数上限", "int", "退回超过此次数时预警（0 为首次退回即预警）"),
                        Int("退回次数上限", min=0, max=1000, required=True)),),
     "inactivity": ((Param("days", "无操作天数（工作日）", "int"), _days("无操作天数")),),
+    "report_delay": ((Param("hours", "报送时限（小时）", "int", "事件发生后超过几个小时才报送算延时报送"),
+                      Int("报送时限", min=1, max=720, required=True)),),
     "risk_point": ((Param("second_reviewer", "须有第二审核人", "bool"), Bool("须有第二审核人", required=True)),),
     "volume": ((Param("threshold", "变化幅度阈值", "num", "如 0.5 表示环比或同比变化超过 50% 时预警"),
                 Num("变化幅度阈值", min=0, max=100, exclusive=True, required=True)),
@@ -252,6 +255,8 @@ def describe(rule_type: str, params, names: dict[str, str] | None = None) -> str
         return f"退回超过 {p['times']} 次" if p["times"] else "首次退回即预警"
     if rule_type == "inactivity":
         return f"连续 {p['days']} 个工作日无操作"
+    if rule_type == "report_delay":
+        return f"发生后超过 {p['hours']} 小时才报送"
     if rule_type == "risk_point":
         return "须有第二审核人" if p["second_reviewer"] else "记录提醒，不要求第二审核人"
     if rule_type == "volume":

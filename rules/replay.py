@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from engine import clock
 from engine.calendar import load_calendar
 from engine.certificates import CERT_TYPES
+from engine.exchange.report import ACTIONS as EXTERNAL_ACTIONS
 from engine.models import Case, CaseEvent, CasePause, CaseTask, Department, Post, User
 from engine.service.common import specs_for
 from forms.documents import ACTIONS
@@ -40,7 +41,10 @@ class EventLine:
 
 
 def step_names(session: Session, case: Case) -> dict[str, str]:
-    """The name of every step of the case's flow version (not only those that have run), by id."""
+    """The name of every step of the case's flow version (not only those that have run), by id; an
+    external case's steps are the ones its system reported (it runs no flow chart here)."""
+    if case.source:
+        return {t.step_id: t.step_name for t in session.scalars(select(CaseTask).where(CaseTask.case_id == case.id))}
     spec, subprocesses = specs_for(session, case.definition_id)
     names = {}
     for process in (spec, *subprocesses.values()):
@@ -98,7 +102,7 @@ def value_text(spec: dict | None, value, files: dict[str, str] | None = None) ->
 def event_text(event: CaseEvent, names: dict[str, str]) -> str:
     """One line of the case log in words: the action, its step, what it decided, where it went."""
     detail = event.detail or {}
-    text = ACTIONS.get(event.action, "其他操作")
+    text = ACTIONS.get(event.action) or EXTERNAL_ACTIONS.get(event.action, "其他操作")
     if event.step_id:
         text += f"（{names.get(event.step_id, '未命名环节')}）"
     said = []
@@ -118,12 +122,37 @@ def event_text(event: CaseEvent, names: dict[str, str]) -> str:
         said.append(f"暂停 {detail['paused_days']} 个工作日")
     if detail.get("answer_by"):
         said.append(f"答复期限：{date_text(detail['answer_by'])}")
+    if event.action in EXTERNAL_ACTIONS:
+        said.extend(_reported(detail))
     if said:
         text += "：" + "，".join(said)
     steps = (event.after or {}).get("steps") or []
     if steps and event.action not in ("claim", "unclaim", "assign"):
         text += " → " + "、".join(names.get(s, "未命名环节") for s in steps)
     return text
+
+
+def _moment(value) -> str:
+    try:
+        moment = datetime.fromisoformat(str(value)).astimezone(clock.LOCAL_TZ)
+    except ValueError:
+        return str(value)
+    return f"{date_text(moment.date())} {moment:%H:%M}"
+
+
+def _reported(detail: dict) -> list[str]:
+    """What an external report said beyond the usual: who, when it happened and when it reached us."""
+    out = []
+    for key, label in (("handler", "办理人"), ("accepted_by", "受理人"), ("document_number", "证照或文书编号")):
+        if isinstance(detail.get(key), str) and detail[key]:
+            out.append(f"{label}：{detail[key]}")
+    if detail.get("reason"):
+        out.append(f"理由：{detail['reason']}")
+    if detail.get("happened_at"):
+        out.append(f"发生于 {_moment(detail['happened_at'])}")
+    if detail.get("reported_at"):
+        out.append(f"报送于 {_moment(detail['reported_at'])}")
+    return out
 
 
 def replay(session: Session, case: Case) -> dict:
@@ -147,8 +176,9 @@ def replay(session: Session, case: Case) -> dict:
                 if name in form.names and view.access.get(name) != "hidden":
                     spec = form.spec(name)
                     shown.append((spec.get("label", name), value_text(spec, value, files)))
+        actor = users.get(t.completed_by_id or t.assignee_id, "") or (t.form_data or {}).get("handler", "")
         lines.append(StepLine(t, posts.get((t.department_id, t.post_code), t.post_code), depts.get(t.department_id, ""),
-                              users.get(t.completed_by_id or t.assignee_id, ""), used, late, shown))
+                              actor, used, late, shown))
     events = list(session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)))
     return {
         "steps": lines,
@@ -156,6 +186,8 @@ def replay(session: Session, case: Case) -> dict:
         "alerts": list(session.scalars(select(Alert).where(Alert.case_id == case.id).order_by(Alert.created_at))),
         "events": [EventLine(e, event_text(e, names)) for e in events],
         "form": form, "users": users, "step_names": names,
+        "external": {"system": case.source, "external_id": case.external_id, "reported_at": case.reported_at,
+                     **((case.data or {}).get("external") or {})} if case.source else None,
     }
 
 

@@ -81,6 +81,7 @@ class Row:
     denied: int = 0
     decided: int = 0
     complaints: int = 0
+    external: int = 0  # of ``cases``, reported by departments' own systems (外部)
     days: list = field(default_factory=list)
 
     def rate(self, part: int, whole: int) -> float | None:
@@ -121,7 +122,7 @@ class Row:
 
 COLUMNS = [("cases", "办件量"), ("finished", "办结量"), ("on_time_rate", "按时办结率"), ("overdue_rate", "超期率"),
            ("average_days", "平均用时（工作日）"), ("early_rate", "提前办结率"), ("return_rate", "退回率"),
-           ("denial_rate", "不予许可率"), ("complaints", "投诉件数"), ("grade", "等级")]
+           ("denial_rate", "不予许可率"), ("complaints", "投诉件数"), ("grade", "等级"), ("external", "其中外部报送")]
 
 
 def _citizens(session: Session):
@@ -129,19 +130,35 @@ def _citizens(session: Session):
     return Case.definition_id.not_in(internal_definitions(session))
 
 
-def performance_by_department(session: Session, start: date, end: date) -> list[Row]:
-    """Cases received in [start, end) by the department handling them."""
+ORIGINS = {"all": "全部办件", "own": "本平台办件", "external": "外部系统报送"}
+
+
+def origin_filter(origin: str | None):
+    """Own cases, external ones (reported by departments' own systems), or both (``all``/None)."""
+    if origin in (None, "", "all"):
+        return True
+    if origin == "own":
+        return Case.source.is_(None)
+    if origin == "external":
+        return Case.source.is_not(None)
+    raise InvalidInput("办件来源只能是全部、本平台办件或外部系统报送。", field="origin")
+
+
+def performance_by_department(session: Session, start: date, end: date, origin: str | None = None) -> list[Row]:
+    """Cases received in [start, end) by the department handling them (own and external ones alike,
+    or only one ``origin``)."""
     today = clock.today()
     calendar = load_calendar(session)
     depts = {d.id: d for d in session.scalars(select(Department).order_by(Department.id))}
     rows = {d.id: Row(d.code, d.name) for d in depts.values()}
     returned = set(session.scalars(select(CaseEvent.case_id).where(CaseEvent.action == "return")))
     cases = session.execute(select(Case.id, Case.department_id, Case.state, Case.result, Case.deadline, Case.accepted_at,
-                                   Case.finished_at, Case.paused_days).where(
-        Case.received_at >= _at(start), Case.received_at < _at(end), _citizens(session))).all()
+                                   Case.finished_at, Case.paused_days, Case.source).where(
+        Case.received_at >= _at(start), Case.received_at < _at(end), _citizens(session), origin_filter(origin))).all()
     for c in cases:
         row = rows[c.department_id]
         row.cases += 1
+        row.external += c.source is not None
         row.returned += c.id in returned
         if c.state == "finished":
             row.finished += 1
@@ -164,17 +181,19 @@ def performance_by_department(session: Session, start: date, end: date) -> list[
     return [r for r in rows.values() if r.cases or r.complaints]
 
 
-def performance_by_step(session: Session, start: date, end: date, by: str = "step") -> list[Row]:
-    """Steps completed in [start, end), grouped by step (item:step) or by post (department:post)."""
+def performance_by_step(session: Session, start: date, end: date, by: str = "step",
+                        origin: str | None = None) -> list[Row]:
+    """Steps completed in [start, end), grouped by step (item:step) or by post (department:post);
+    an external case's reported steps count like our own (or only one ``origin``)."""
     calendar = load_calendar(session)
     posts = {(p.department_id, p.code): p.name for p in session.scalars(select(Post))}
     depts = {d.id: d.name for d in session.scalars(select(Department))}
     names = {i.id: i.current_version.name for i in session.scalars(select(Item))}
     rows: dict[str, Row] = {}
-    tasks = session.execute(select(CaseTask, Case.item_id).join(Case, Case.id == CaseTask.case_id).where(
+    tasks = session.execute(select(CaseTask, Case.item_id, Case.source).join(Case, Case.id == CaseTask.case_id).where(
         CaseTask.completed_at >= _at(start), CaseTask.completed_at < _at(end),
-        CaseTask.state.in_(("completed", "returned")), _citizens(session))).all()
-    for task, item_id in tasks:
+        CaseTask.state.in_(("completed", "returned")), _citizens(session), origin_filter(origin))).all()
+    for task, item_id, source in tasks:
         if by == "post":
             key = f"{task.department_id}:{task.post_code}"
             label = f"{depts[task.department_id]}·{posts.get((task.department_id, task.post_code), task.post_code)}"
@@ -182,6 +201,7 @@ def performance_by_step(session: Session, start: date, end: date, by: str = "ste
             key, label = f"{item_id}:{task.step_id}", f"{names[item_id]}·{task.step_name}"
         row = rows.setdefault(key, Row(key, label))
         row.cases += 1
+        row.external += source is not None
         row.finished += 1
         row.returned += task.state == "returned"
         done = clock.local_date(task.completed_at)
@@ -237,6 +257,8 @@ def dashboard(session: Session) -> dict:
                   "series": [{"name": LEVELS[k], "values": v} for k, v in trend.items()]},
         "open_cases": session.scalar(select(func.count()).select_from(Case).where(Case.state.in_(("received", "accepted")),
                                                                                   _citizens(session))),
+        "open_external": session.scalar(select(func.count()).select_from(Case).where(
+            Case.state.in_(("received", "accepted")), Case.source.is_not(None))),
     }
 
 

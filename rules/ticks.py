@@ -18,7 +18,7 @@ from engine.models import Case, CaseEvent, CaseTask, Item, ItemVersion, Schedule
 from .context import active_rules
 from .models import Alert, Rule, Watch
 from .params import stored_problem
-from .watches import resolve_done_reminders
+from .watches import next_report_due, resolve_done_reminders
 
 CLOSES = {"step_overdue": ("step_warning", "reminder"), "case_overdue": ("case_warning",)}
 BATCH = 500
@@ -190,6 +190,18 @@ def _message(session: Session, rule, case: Case, task: CaseTask | None, now, lat
         return f"办件已用去承诺时限的 {share}，承诺办结日期 {case.deadline}。"
     if rule.type == "case_overdue":
         return f"办件已超过承诺办结日期（{case.deadline}）仍未办结。"
+    if rule.type == "report_missing":
+        if not case.source:
+            return None
+        ready = session.scalars(select(CaseTask).where(CaseTask.case_id == case.id, CaseTask.state == "ready")).all()
+        due = next_report_due(case, ready)
+        if due is None or _at(due + timedelta(days=1)) > now:  # a report moved the deadline on: look again then
+            if due is not None:
+                later.append(dict(case_id=case.id, task_id=None, rule_code=rule.code, fire_at=_at(due + timedelta(days=1))))
+            return None
+        since = clock.local_date(case.reported_at or case.received_at)
+        return (f"外部办件（{case.source}，流水号 {case.external_id}）自 {since} 起没有新的报送，已超过下一期限 {due}"
+                "（关键数据未报送）。")
     if rule.type == "inactivity":
         last = session.scalar(select(CaseEvent.at).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq.desc()))
         days = int(rule.params.get("days", 10))

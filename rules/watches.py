@@ -96,11 +96,21 @@ def plan_watches(session: Session, case: Case) -> None:
                 add(rule.code, None, _before(calendar, case.deadline, keep, case.limit_unit), provisional)
         for rule in usable(rules.get("case_overdue", ())):
             add(rule.code, None, case.deadline + timedelta(days=1), provisional)
+    if case.source:  # 外部办件: silent past its next deadline is 关键数据未报送 (seed 004 §4.4)
+        due = next_report_due(case, tasks)
+        for rule in usable(rules.get("report_missing", ())):
+            add(rule.code, None, due + timedelta(days=1) if due else None, provisional=False)
     for rule in usable(rules.get("inactivity", ())):
         quiet = calendar.add_workdays(clock.today(), int(rule.params.get("days", 10)))
         add(rule.code, None, quiet + timedelta(days=1), bool(calendar.provisional_years(clock.today(), quiet)))
     if rows:
         session.execute(_INSERT_WATCHES, rows)
+
+
+def next_report_due(case: Case, ready_tasks) -> date | None:
+    """An external case's next deadline: the earliest due date of its current steps, else its own."""
+    dues = [t.due_date for t in ready_tasks if t.due_date is not None]
+    return min(dues) if dues else case.deadline
 
 
 def _before(calendar, day: date, n: int, unit: str) -> date:

@@ -3,6 +3,11 @@ offered upward to the provincial platform (seed 004 §4.3)."""
 
 from __future__ import annotations
 
+from .. import listeners
+from . import feed
+
 
 def install() -> None:
     """Registers the feed's transition listener and the exchange's scheduler ticks."""
+    listeners.register(feed.on_transition)
+    listeners.register_tick(feed.send_due)

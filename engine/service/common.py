@@ -98,6 +98,7 @@ def open_case(session: Session, case_id: int, expected_version: int | None = Non
     case = case or _lock_case(session, case_id)
     if case is None:
         raise NotFound(f"办件 {case_id} 不存在。")
+    require_own(case)
     if expected_version is not None and case.version != expected_version:
         raise StaleCase("办件已被他人更新（页面上的信息已过期），请刷新后重试。",
                         expected=expected_version, actual=case.version)
@@ -115,6 +116,14 @@ def open_case(session: Session, case_id: int, expected_version: int | None = Non
     loaded = Loaded(session, case, workflow, calendar, tasks)
     loaded.snapshot = snapshot(case, tasks)
     return loaded
+
+
+def require_own(case: Case) -> None:
+    """An external case (外部系统报送) is worked in its department's own system and only changed by its
+    reports (engine.exchange): every generic command refuses it here, in one place."""
+    if case.source:
+        raise InvalidState(f"办件 {case.number} 由外部系统（{case.source}）报送，只能由该系统报送更新，"
+                           "不能在本平台办理。")
 
 
 def remember_after_commit(session: Session, case: Case, workflow) -> None:

@@ -88,7 +88,7 @@ def task_list(session: Session, user: User, tab: str, filters: Filters, calendar
                     or_(_my_tasks(user), Case.department_id.in_(department_scope(session, user))))
     else:
         raise InvalidInput(f"未知的列表 {tab}。")
-    conds = [cond]
+    conds = [cond, Case.source.is_(None)]  # external cases' steps are worked in their own systems
     if filters.item_id:
         conds.append(Case.item_id == filters.item_id)
     if filters.department_id:

@@ -29,6 +29,7 @@ from engine.service import (
 from rules import complaints
 
 from .disclosure import load_disclosure
+from .exchange import load_external
 from .qa import load_questions
 
 MARKER = "demo-history"
@@ -119,6 +120,7 @@ def load_history(db: Database, count: int = 300, seed: int = 2026, until: date |
     made += _online_applications(db, r, users, calendar, today)
     load_questions(db, count=round(count * 2 / 3), seed=seed + 1)  # 在线解答: about two questions for three cases
     load_disclosure(db, seed=seed)  # 政府信息公开: a year of publications, requests and appeals
+    load_external(db, seed=seed)  # 外部办件: the 住建审批系统 reports its cases, one late, one gone silent
     with clock.frozen(clock.now()):
         scheduler.tick(db)
     return made

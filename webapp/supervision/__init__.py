@@ -81,11 +81,13 @@ def alerts():
         q = q.where(Alert.department_id == args.get("department", type=int))
     if args.get("rule"):
         q = q.where(Alert.rule_code == args["rule"])
+    if args.get("origin") in ("own", "external"):  # 外部: alerts on cases reported by departments' own systems
+        q = q.outerjoin(Case, Case.id == Alert.case_id).where(reports.origin_filter(args["origin"]))
     rows = list(session.scalars(q.limit(200)))
     cases = {c.id: c for c in session.scalars(select(Case).where(Case.id.in_({a.case_id for a in rows if a.case_id})))}
     return render_template("supervision/alerts.html", rows=rows, cases=cases, levels=LEVELS, states=ALERT_STATES,
                            departments=list(session.scalars(select(Department))), args=args,
-                           rules=list(session.scalars(select(Rule).order_by(Rule.code))),
+                           rules=list(session.scalars(select(Rule).order_by(Rule.code))), origins=reports.ORIGINS,
                            dept_names={d.id: d.name for d in session.scalars(select(Department))})
 
 
@@ -212,10 +214,11 @@ def sampling():
 def _performance(session):
     start, end, label = reports.parse_period(request.args.get("period"))
     by = request.args.get("by", "department")
+    origin = request.args.get("origin") or "all"
     if by == "department":
-        rows = reports.performance_by_department(session, start, end)
+        rows = reports.performance_by_department(session, start, end, origin)
     elif by in ("post", "step"):
-        rows = reports.performance_by_step(session, start, end, by)
+        rows = reports.performance_by_step(session, start, end, by, origin)
     else:
         raise InvalidInput("统计维度只能是单位、岗位或环节。", field="by")
     return rows, label, by
@@ -226,7 +229,7 @@ def _performance(session):
 def performance():
     rows, label, by = _performance(db_session())
     return render_template("supervision/performance.html", rows=rows, label=label, by=by, columns=reports.COLUMNS,
-                           args=request.args)
+                           args=request.args, origins=reports.ORIGINS)
 
 
 @bp.get("/performance.xlsx")
