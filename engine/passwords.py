@@ -9,6 +9,7 @@ nor the time tells an outsider which 工号 exist. Every outcome goes to the sys
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, timedelta
 from functools import cache
 
@@ -147,11 +148,13 @@ def check_new_password(password: str) -> None:
 
 
 def change_password(session: Session, user: User, current: str, new: str) -> User:
-    """修改密码: needs the current password; every other session of this person ends."""
+    """修改密码: needs the current password; every other session of this person ends, and a password
+    an administrator set (``must_change_password``) is the person's own from now on."""
     if not verify_password(user.password_hash, current):
         raise InvalidInput("当前密码不正确。")
     check_new_password(new)
     user.password_hash = hash_password(new)
+    user.must_change_password = False
     end_sessions(user)
     systemlog.record(session, actor=user, action="account.password_changed", target=user.staff_no)
     return user
@@ -161,3 +164,30 @@ def accounts(session: Session, actor: User) -> list[User]:
     """Every account with its lock state, for the administrator's list."""
     _require_admin(actor)
     return list(session.scalars(select(User).options(selectinload(User.department)).order_by(User.staff_no)))
+
+
+# --------------------------------------------------------- passwords an administrator sets (engine.orgadmin)
+
+#: letters and digits a person can read off a slip of paper without mistaking one for another
+_READABLE = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
+#: the hash of an account that has no password yet (imported, or signs in through 统一身份认证 only):
+#: argon2 cannot read it, so no password ever matches it
+NO_PASSWORD = "!no-password"
+
+
+def generate_password(length: int = 12) -> str:
+    """A random initial password with letters and digits (it passes :func:`check_new_password`)."""
+    while True:
+        text = "".join(secrets.choice(_READABLE) for _ in range(length))
+        if any(c.isdigit() for c in text) and any(c.isalpha() for c in text):
+            return text
+
+
+def set_password(user: User, password: str, *, must_change: bool = True) -> None:
+    """An administrator sets the password (new account, reset): the person chooses their own at
+    next login when ``must_change``; every session of theirs ends."""
+    check_new_password(password)
+    user.password_hash = hash_password(password)
+    user.must_change_password = must_change
+    user.failed_logins, user.locked_until = 0, None
+    end_sessions(user)

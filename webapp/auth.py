@@ -1,4 +1,11 @@
-"""Login and logout for staff (工号 + password, argon2, CSRF-protected).
+"""Login and logout for staff: 工号 + password (argon2, CSRF-protected) or single sign-on through
+the OpenID provider (:mod:`webapp.sso`), and the page where a person changes their password.
+
+Both logins start the session the same way (a fresh cookie session holding the account's session
+epoch). Password login can be turned off (``SUNHALL_PASSWORD_LOGIN_OFF``); logging out of a
+single sign-on session also ends the provider's (RP-initiated logout). An account whose password an
+administrator set (``must_change_password``) goes to 修改密码 after a password login and stays there
+until the password is changed.
 
 The account rules (lockout, session epoch, system log) live in :mod:`engine.passwords`; this
 module reads the form, keeps one message for every failed login, and rate-limits failed
@@ -16,11 +23,19 @@ from limits import parse_many
 
 from engine import passwords
 from engine.config import ConfigError, Settings
+from engine.errors import InvalidInput
+from engine.models import User
 
-from .db import db_session
+from . import sso
+from .api.problems import problem
+from .db import database, db_session
 
 bp = Blueprint("auth", __name__)
 EPOCH_KEY = "_epoch"  # the user's session epoch when this session logged in
+METHOD_KEY = "_login_method"  # "password" or "sso": how this session logged in
+PASSWORD_OFF = "本系统已关闭密码登录，请使用统一身份认证登录。"
+#: what a person who must change their password may still open
+CHANGE_FIRST_ALLOWS = {"auth.change_password", "auth.logout", "static", "favicon"}
 
 
 def _failed_message(settings: Settings) -> str:
@@ -55,11 +70,27 @@ def _form_problem(staff_no: str, password: str) -> str | None:
     return None
 
 
+def start_session(user: User, method: str) -> None:
+    """The same session for either login: nothing of the anonymous session carries over."""
+    session.clear()
+    login_user(user)
+    session[EPOCH_KEY] = user.session_epoch
+    session[METHOD_KEY] = method
+
+
+def _login_page(error: str | None = None, staff_no: str = "", status: int = 200):
+    return render_template("login.html", error=error, staff_no=staff_no[:passwords.STAFF_NO_MAX],
+                           password_login=_settings().password_login,
+                           next=request.args.get("next") or ""), status
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("workbench.index"))
     error, staff_no, status = None, "", 200
+    if request.method == "POST" and not _settings().password_login:
+        return _login_page(PASSWORD_OFF, status=403)
     if request.method == "POST":
         staff_no = (request.form.get("staff_no") or "").strip()
         password = request.form.get("password") or ""
@@ -75,23 +106,145 @@ def login():
                 error, status = _failed_message(settings), 401  # 401: counted by the rate limit
             else:
                 target = _safe_next(request.args.get("next"))
-                session.clear()  # nothing of the anonymous session carries over into the login
-                login_user(user)
-                session[EPOCH_KEY] = user.session_epoch
+                start_session(user, "password")
+                if user.must_change_password:
+                    flash("系统管理员为您设置了初始密码，请先修改密码。")
+                    return redirect(url_for("auth.change_password"))
                 flash(f"欢迎，{user.name}。")
                 return redirect(target)
-    return render_template("login.html", error=error, staff_no=staff_no[:passwords.STAFF_NO_MAX]), status
+    return _login_page(error, staff_no, status)
+
+
+@bp.get("/sso/login")
+def sso_login():
+    """统一身份认证登录: off to the provider, which sends the person back to the callback below."""
+    if not sso.config().staff:
+        return redirect(url_for("auth.login"))
+    if current_user.is_authenticated:
+        return redirect(url_for("workbench.index"))
+    try:
+        response = sso.start_login("staff", "auth.sso_callback")
+    except sso.PROVIDER_ERRORS:
+        return _login_page(sso.UNAVAILABLE, status=503)
+    session["_sso_next"] = _safe_next(request.args.get("next"))
+    return response
+
+
+@bp.get("/sso/callback")
+def sso_callback():
+    if not sso.config().staff:
+        return redirect(url_for("auth.login"))
+    target = session.get("_sso_next") or url_for("workbench.index")
+    try:
+        claims = sso.finish_login("staff")
+    except sso.SsoRefused as exc:
+        return render_template("account/sso_refused.html", message=exc.message), 403
+    except sso.PROVIDER_ERRORS:
+        return _login_page(sso.UNAVAILABLE, status=503)
+    # a write transaction of its own (the provider answers with a GET, whose request session only reads);
+    # a refusal is committed too, with its line in the system log
+    refused = None
+    with database().transaction() as s:
+        try:
+            user = sso.staff_user_for(s, claims, claim=sso.config().staff_claim, address=request.remote_addr or "")
+        except sso.SsoRefused as exc:
+            refused = exc
+    if refused is not None:
+        return render_template("account/sso_refused.html", message=refused.message), 403
+    start_session(user, "sso")
+    session[sso.ID_TOKEN_KEY] = claims["_id_token"]
+    flash(f"欢迎，{user.name}。")
+    return redirect(_safe_next(target))
+
+
+@bp.get("/sso/logged-out")
+def sso_logged_out():
+    """Where the provider sends the person back after its own logout."""
+    flash("已退出登录（统一身份认证也已退出）。")
+    return redirect(url_for("auth.login"))
 
 
 @bp.post("/logout")
 @login_required
 def logout():
-    """Ends this session and every copy of its cookie (the epoch moves on)."""
+    """Ends this session and every copy of its cookie (the epoch moves on); after a single sign-on
+    login, the provider's session too (its end_session_endpoint with id_token_hint)."""
+    id_token = session.get(sso.ID_TOKEN_KEY)
     passwords.logout(db_session(), current_user._get_current_object(), address=request.remote_addr or "")
     logout_user()
     session.clear()
+    if id_token and sso.config().staff:
+        url = sso.logout_url(id_token, url_for("auth.sso_logged_out", _external=True))
+        if url:
+            # a page, not a redirect: the pages' CSP (form-action 'self') would stop a form's redirect to the provider
+            return render_template("account/signing_out.html", url=url)
+        flash("已退出本系统；统一身份认证服务暂不可用，请关闭浏览器以结束统一身份认证的登录。", "error")
+        return redirect(url_for("auth.login"))
     flash("已退出登录。")
     return redirect(url_for("auth.login"))
+
+
+# ------------------------------------------------------------------ 修改密码
+
+def _password_problems(current: str, new: str, again: str) -> dict[str, str]:
+    errors = {}
+    if not current:
+        errors["current"] = "请填写当前密码。"
+    elif len(current) > passwords.PASSWORD_MAX:
+        errors["current"] = "当前密码不正确。"
+    if not new:
+        errors["new"] = "请填写新密码。"
+    else:
+        try:
+            passwords.check_new_password(new)
+        except InvalidInput as exc:
+            errors["new"] = exc.message
+    if "new" not in errors and again != new:
+        errors["again"] = "两次输入的新密码不一致。"
+    if "new" not in errors and new == current:
+        errors["new"] = "新密码不能与当前密码相同。"
+    return errors
+
+
+def _password_page(user: User, errors: dict[str, str]) -> str:
+    summary = [(name, errors[name]) for name in ("current", "new", "again") if name in errors]
+    return render_template("account/password.html", errors=errors, summary=summary, forced=user.must_change_password)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """修改密码: the current password, the new one twice. This session stays; every other one ends."""
+    user = current_user._get_current_object()
+    if request.method == "GET":
+        return _password_page(user, {})
+    form = request.form
+    current, new, again = form.get("current") or "", form.get("new") or "", form.get("again") or ""
+    errors = _password_problems(current, new, again)
+    if not errors:
+        try:
+            passwords.change_password(db_session(), user, current, new)
+        except InvalidInput as exc:
+            errors = {"current": exc.message} if "当前密码" in exc.message else {"new": exc.message}
+    if errors:
+        return _password_page(user, errors), 422
+    session[EPOCH_KEY] = user.session_epoch  # the others ended with the change; this one goes on
+    flash("密码已修改。")
+    return redirect(url_for("workbench.index"))
+
+
+@bp.before_app_request
+def _password_change_first():
+    """After a password login with a password an administrator set, nothing else opens until it is changed."""
+    if request.endpoint in CHANGE_FIRST_ALLOWS or session.get(METHOD_KEY, "password") != "password":
+        return None
+    if not current_user.is_authenticated or not getattr(current_user, "must_change_password", False):
+        return None
+    message = "请先修改系统管理员为您设置的初始密码。"
+    if request.path.startswith("/api/"):
+        return problem(403, "password_change_required", "须先修改密码", message)
+    flash(message)
+    return redirect(url_for("auth.change_password"))
 
 
 def limiter_defaults(settings: Settings) -> dict:

@@ -45,11 +45,11 @@ def _mask_phone(value):
 
 #: paths of the column (a page not found under them is answered in the column's layout)
 PUBLIC_PREFIXES = ("/items", "/application", "/progress", "/results", "/hall", "/search", "/elder", "/questions", "/faq",
-                   "/complaints", "/gk")
+                   "/complaints", "/gk", "/my")
 
 
 def is_public_page() -> bool:
-    if current_app.extensions.get("sunhall_surface") == "public" or request.blueprint == "portal":
+    if current_app.extensions.get("sunhall_surface") == "public" or request.blueprint in ("portal", "citizen"):
         return True
     if request.blueprint is not None:
         return False
