@@ -7,15 +7,14 @@ from __future__ import annotations
 from datetime import date
 from functools import wraps
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, g, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from engine import calendar as workcal
 from engine import calendar_notice as notices
-from engine import clock, passwords, systemlog
+from engine import systemlog
 from engine.errors import CalendarMissing, InvalidInput, PermissionDenied
 from engine.models import User
-from engine.models.org import ROLE_NAMES
 from engine.validation import half_width
 
 from ..db import db_session
@@ -174,26 +173,32 @@ def change_day(year: int):
                            back=url_for("admin.year", year=year))
 
 
-# ---------------------------------------------------------------- accounts (账号) and the system log
+# ---------------------------------------------------------------- shared by the administration pages
 
-@bp.get("/users")
-@admin_only
-def users():
-    session = db_session()
-    return render_template("admin/users.html", users=passwords.accounts(session, me()), now=clock.now(),
-                           is_locked=passwords.is_locked, role_names=ROLE_NAMES)
+def page_number(name: str = "page") -> int:
+    """The ``?page=`` of a list (1 when absent); anything but a positive integer is a 422."""
+    raw = half_width(request.args.get(name, "")).strip()
+    if not raw:
+        return 1
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 100000:
+        raise InvalidInput(f"页码“{raw[:20]}”无效，应为正整数。")
+    return int(raw)
 
 
-@bp.post("/users/unlock")
-@admin_only
-def unlock():
-    staff_no = request.form.get("staff_no", "").strip()
-    if not staff_no or len(staff_no) > passwords.STAFF_NO_MAX or not staff_no.isprintable():
-        raise InvalidInput("请从账号列表中选择要解锁的工号。")
-    user = passwords.unlock(db_session(), me(), staff_no)
-    flash(f"已解锁 {user.name}（{user.staff_no}）的账号，可立即重新登录。")
-    return redirect(url_for("admin.users"))
+def form_errors(exc: InvalidInput, field: str) -> list[tuple[str, str]]:
+    """(field id, message) for the error summary: the service's per-field errors, or its one message."""
+    errors = exc.details.get("errors")
+    if errors:
+        return list(errors.items())
+    return [(exc.details.get("field") or field, exc.message)]
 
+
+def form_text(*names: str) -> dict:
+    """The submitted text fields as typed (kept for redisplay); anything else is empty."""
+    return {n: request.form.get(n, "") for n in names}
+
+
+# ---------------------------------------------------------------- the system log
 
 LOG_PAGE = 100
 
@@ -212,3 +217,6 @@ def log():
     older = rows[-1].seq if len(rows) == LOG_PAGE and rows[-1].seq > 1 else None
     return render_template("admin/log.html", rows=rows, older=older, total=systemlog.count(session),
                            actions=systemlog.ACTIONS, labels=systemlog.DETAIL_LABELS, first_page=before is None)
+
+
+from . import accounts, org, outbox, tokens, uploads  # noqa: E402,F401  (their routes, on this blueprint)

@@ -1,0 +1,83 @@
+"""报送与通知 for administrators: the upward feed's outbox (``feed_outbox``) and the notification
+outbox (``notification``) with their counts by state, one page of either, and requeueing a message
+that failed. Read straight from the tables the senders work on; every requeue is in the system log."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from . import clock, systemlog
+from .errors import InvalidState, NotFound
+from .models import FeedMessage, Notification, User
+from .orgadmin import require_admin
+from .validation import INT_MAX
+
+FEED_STATES = {"pending": "待报送", "sent": "已报送", "dead": "失败（不再重试）"}
+NOTIFY_STATES = {"queued": "待发送", "sent": "已发送", "failed": "发送失败"}
+CHANNELS = {"sms": "短信", "email": "电子邮件", "log": "日志"}
+PAGE_SIZE = 50
+
+
+def _id(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= INT_MAX
+
+
+def _counts(session: Session, model, states: dict) -> dict[str, int]:
+    rows = dict(session.execute(select(model.state, func.count()).group_by(model.state)).all())
+    return {s: rows.get(s, 0) for s in states}
+
+
+def feed_page(session: Session, actor: User, *, state: str | None = None, page: int = 1,
+              size: int = PAGE_SIZE) -> tuple[list[FeedMessage], int, dict[str, int]]:
+    """(messages newest first, how many match, counts by state)."""
+    require_admin(actor)
+    query = select(FeedMessage)
+    if state in FEED_STATES:
+        query = query.where(FeedMessage.state == state)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(FeedMessage.id.desc()).offset((max(page, 1) - 1) * size).limit(size))
+    return list(rows), total, _counts(session, FeedMessage, FEED_STATES)
+
+
+def notification_page(session: Session, actor: User, *, state: str | None = None, page: int = 1,
+                      size: int = PAGE_SIZE) -> tuple[list[Notification], int, dict[str, int]]:
+    require_admin(actor)
+    query = select(Notification)
+    if state in NOTIFY_STATES:
+        query = query.where(Notification.state == state)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(Notification.id.desc()).offset((max(page, 1) - 1) * size).limit(size))
+    return list(rows), total, _counts(session, Notification, NOTIFY_STATES)
+
+
+def requeue_feed(session: Session, actor: User, message_id: int) -> FeedMessage:
+    """重新报送: a dead (or waiting) message goes back to pending, due now; its delivery id stays the
+    same, so the receiver still drops a duplicate."""
+    require_admin(actor)
+    message = session.get(FeedMessage, message_id, with_for_update=True) if _id(message_id) else None
+    if message is None:
+        raise NotFound("报送消息不存在。")
+    if message.state == "sent":
+        raise InvalidState(f"报送消息 {message.delivery_id} 已报送成功，无需重新报送。")
+    before = FEED_STATES.get(message.state, message.state)
+    message.state, message.next_attempt_at = "pending", clock.now()
+    session.flush()
+    systemlog.record(session, actor=actor, action="feed.requeued", target=f"{message.case_number}：{message.delivery_id}",
+                     detail={"kind": message.kind, "reason": f"原状态：{before}，已尝试 {message.attempts} 次"})
+    return message
+
+
+def requeue_notification(session: Session, actor: User, notification_id: int) -> Notification:
+    """重新发送 a failed notification: queued again with its attempts counted from zero."""
+    require_admin(actor)
+    note = session.get(Notification, notification_id, with_for_update=True) if _id(notification_id) else None
+    if note is None:
+        raise NotFound("通知不存在。")
+    if note.state != "failed":
+        raise InvalidState(f"只能重新发送“发送失败”的通知（此通知{NOTIFY_STATES.get(note.state, note.state)}）。")
+    note.state, note.attempts = "queued", 0
+    session.flush()
+    systemlog.record(session, actor=actor, action="notify.requeued", target=f"{note.ref}：{note.subject}"[:200],
+                     detail={"kind": CHANNELS.get(note.channel, note.channel), "reason": (note.error or "")[:200]})
+    return note
