@@ -24,8 +24,9 @@ from engine.certificates import CERT_TYPES
 from engine.disclosure import publish as gk_publish
 from engine.disclosure import service as gk
 from engine.errors import InvalidInput, PermissionDenied, SunhallError
+from engine.exchange import report
 from engine.models import CaseEvent, CaseExtension, CasePause, CaseTask, ProcessDefinition, User
-from engine.models.cases import APPLICANT_TYPES, CASE_STATES, CHANNELS, PAUSE_KINDS
+from engine.models.cases import APPLICANT_TYPES, CASE_STATES, CHANNELS, PAUSE_KINDS, TASK_STATES
 from engine.qa import service as qa
 from engine.service import (
     authority,
@@ -51,7 +52,7 @@ from rules import replay
 from ..db import db_session
 from ..instance import document_dir
 from . import bp
-from .common import form_int, me, visible_case
+from .common import form_int, me, purged_to_archive, visible_case
 from .formdata import parse
 
 
@@ -116,7 +117,27 @@ def case_page(case_id: int):
     if question is not None:  # 在线解答 is worked on the question's own page (its service checks each step)
         qa.require_read(db_session(), question, me())
         return redirect(url_for("workbench.question_page", question_id=question.id))
-    return _page(visible_case(case_id))
+    case = visible_case(case_id)
+    archived = purged_to_archive(case)
+    if archived is not None:
+        return archived
+    if case.source:
+        return _external_page(case)
+    return _page(case)
+
+
+def _external_page(case):
+    """外部系统报送: a case worked in its department's own system. It is shown as reported — no flow
+    chart, no step form, no action (every command refuses it) — with the same deadlines and log."""
+    session = db_session()
+    tasks = list(session.scalars(select(CaseTask).where(CaseTask.case_id == case.id)
+                                 .order_by(CaseTask.created_at, CaseTask.id)))
+    return render_template(
+        "workbench/case.html", case=case, external=(case.data or {}).get("external") or {}, steps=tasks,
+        events=list(session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq))),
+        actions={**documents.ACTIONS, **report.ACTIONS}, states=CASE_STATES, channels=CHANNELS, cert_types=CERT_TYPES,
+        applicant_types=APPLICANT_TYPES, task_states=TASK_STATES,
+        deadline=legaltime.explain(session, load_calendar(session), case))
 
 
 def _act(case_id: int, action, success: str):
@@ -312,6 +333,9 @@ def _owned_document(doc_id: int) -> CaseDocument:
 @login_required
 def download_document(doc_id: int):
     doc = _owned_document(doc_id)
+    archived = purged_to_archive(visible_case(doc.case_id))
+    if archived is not None:
+        return archived
     return send_file(doc.stored_path, as_attachment=True, download_name=f"{doc.title}-{doc.number}.docx")
 
 
@@ -319,6 +343,9 @@ def download_document(doc_id: int):
 @login_required
 def print_document(doc_id: int):
     doc = _owned_document(doc_id)
+    archived = purged_to_archive(visible_case(doc.case_id))
+    if archived is not None:
+        return archived
     body = []
     document = Document(doc.stored_path)
     for block in document.element.body.iterchildren():

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 
-from flask import abort
+from flask import abort, redirect, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from engine.errors import InvalidInput, PermissionDenied
-from engine.models import Case, CaseTask
+from engine.models import Case, CaseArchive, CaseTask
 from engine.service import can_see_case
 from engine.service.common import can_work
 from engine.service.intake import half_width
@@ -29,6 +29,17 @@ def visible_case(case_id: int) -> Case:
     if not can_see_case(session, me(), case):
         raise PermissionDenied("此办件不属于您的部门，您无权查看。")
     return case
+
+
+def purged_to_archive(case: Case):
+    """A case whose online detail was removed after its archive package verified (``sunhall archive
+    purge``) is read from its package: a redirect there, else None."""
+    if case.archived_at is None:
+        return None
+    row = db_session().scalars(select(CaseArchive).where(CaseArchive.case_id == case.id)).first()
+    if row is None or row.purged_at is None:
+        return None
+    return redirect(url_for("workbench.archive_case", number=case.number))
 
 
 def form_int(value, field: str, label: str, minimum: int | None = None, maximum: int | None = None) -> int:

@@ -19,7 +19,7 @@ from ..db import db_session
 from ..instance import upload_dir
 from . import bp
 from .cases import _page
-from .common import me, visible_case
+from .common import me, purged_to_archive, visible_case
 
 SLACK = 64 * 1024  # the multipart envelope around the file
 
@@ -68,6 +68,9 @@ def material_file(case_id: int, material_id: int, version: int):
     browser, other types downloaded; never sniffed into anything else."""
     session = db_session()
     case = visible_case(case_id)
+    archived = purged_to_archive(case)
+    if archived is not None:
+        return archived
     try:
         _row, file = materials.version_of(session, case.id, material_id, version)
     except NotFound:

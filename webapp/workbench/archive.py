@@ -1,0 +1,97 @@
+"""归档办件 (the reader): archived cases searched by number or applicant within the user's scope, and
+one archived case shown from its package (never from the case tables), with the package's
+verification and every file of it, each served only after its SHA-256 matches the manifest."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import datetime
+from pathlib import PurePosixPath
+
+from flask import render_template, request, send_file
+from flask_login import login_required
+
+from engine import archive, clock
+from engine.errors import InvalidInput
+from engine.validation import control_character, half_width
+from forms.documents import ACTIONS
+
+from ..db import db_session
+from . import bp
+from .common import me
+
+PAGE = 20
+FILTERS = {"number": ("办件编号", 40), "applicant": ("申请人", 100)}
+
+
+def _filters() -> tuple[dict[str, str], list[tuple[str, str]]]:
+    values, errors = {}, []
+    for name, (label, limit) in FILTERS.items():
+        text = half_width(request.args.get(name, "")).strip()
+        if len(text) > limit:
+            errors.append((name, f"{label}不能超过 {limit} 个字符。"))
+        elif control_character(text):
+            errors.append((name, f"{label}含有控制字符，请删除后重试。"))
+        values[name] = text
+    return values, errors
+
+
+def _page() -> int:
+    text = half_width(request.args.get("page", "1")).strip()
+    if not re.fullmatch(r"[0-9]{1,6}", text) or not 1 <= int(text) <= 100000:
+        raise InvalidInput("页码必须是 1 到 100000 之间的整数。", field="page")
+    return int(text)
+
+
+@bp.get("/workbench/archive")
+@login_required
+def archive_cases():
+    values, errors = _filters()
+    page = _page()
+    if errors:
+        return render_template("workbench/archive_list.html", rows=[], total=0, page=1, pages=1, values=values,
+                               errors=errors, day=_day), 422
+    rows, total = archive.archived_cases(db_session(), me(), values["number"], values["applicant"], PAGE,
+                                         (page - 1) * PAGE)
+    return render_template("workbench/archive_list.html", rows=rows, total=total, page=page,
+                           pages=max(1, -(-total // PAGE)), values=values, errors=[], day=_day)
+
+
+def _day(moment) -> str:
+    return clock.local_date(moment).isoformat() if moment else ""
+
+
+def _local(text) -> str:
+    if not isinstance(text, str) or not text:
+        return ""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    if moment.tzinfo is None:
+        return text
+    return moment.astimezone(clock.LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+
+
+@bp.get("/workbench/archive/<number>")
+@login_required
+def archive_case(number: str):
+    session = db_session()
+    row, case = archive.visible_archive(session, me(), number)
+    check = archive.verify_recorded(session, row, case)
+    record = check.record if isinstance(check.record, dict) else {}
+    chain = check.chain if isinstance(check.chain, dict) else {}
+    files = (check.manifest or {}).get("files", []) if isinstance(check.manifest, dict) else []
+    return render_template("workbench/archive_case.html", row=row, check=check, record=record,
+                           case=record.get("case") or {}, labels=record.get("labels") or {},
+                           events=chain.get("events") or [], files=files, actions=ACTIONS, local=_local)
+
+
+@bp.get("/workbench/archive/<number>/files/<int:index>")
+@login_required
+def archive_file(number: str, index: int):
+    row, _ = archive.visible_archive(db_session(), me(), number)
+    entry, data = archive.read_file(row, index)
+    name = PurePosixPath(entry["path"]).name
+    return send_file(io.BytesIO(data), mimetype="application/octet-stream", as_attachment=True, download_name=name)
