@@ -107,6 +107,49 @@ MATRIX: dict[str, list[Rule]] = {
     "workbench.intake": [Rule("GET", allow("window", "admin"))],
     # reading a case: its department, the supervisors, the administrator
     "workbench.case_page": [Rule("GET", allow(*SEES_CASE), s) for s in ("received", "accepted", "finished")],
+    "workbench.archive_cases": [Rule("GET", ALL_STAFF)],
+    **{ep: [Rule("GET", allow("admin"))]
+       for ep in ("admin.org", "admin.department", "admin.department_new", "admin.posts", "admin.user", "admin.user_new",
+                  "admin.roles", "admin.tokens", "admin.outbox", "admin.import_form", "admin.import_template")},
+    **{ep: [Rule("POST", allow("admin"))]
+       for ep in ("admin.region_new", "admin.region_rename", "admin.department_create", "admin.department_update",
+                  "admin.department_deactivate", "admin.department_activate", "admin.post_create", "admin.post_rename",
+                  "admin.post_delete", "admin.user_create", "admin.user_update", "admin.user_roles", "admin.user_disable",
+                  "admin.user_enable", "admin.user_reset", "admin.token_issue", "admin.token_revoke",
+                  "admin.feed_requeue", "admin.notification_requeue", "admin.import_check", "admin.import_confirm")},
+    # REST API /api/v1 (tests/test_api.py tests tokens; these rows the signed-in session). POST bodies are
+    # form-encoded here: who may not act gets 403 before the body is read; who may gets a 4xx about the body.
+    "api-docs.openapi_json": [Rule("GET", PUBLIC)],
+    **{f"api_{ep}": [Rule("GET", ALL_STAFF)] for ep in (
+        "items.list_items", "items.get_item", "tasks.whoami", "tasks.worklist", "cases.list_cases",
+        "cases.get_case_by_number")},
+    "api_cases.start": [Rule("POST", allow("window", "other_dept", "designer", "admin"))],  # a window post anywhere
+    **{f"api_{ep}": [Rule("GET", allow(*SEES_CASE), s) for s in ("received", "accepted", "finished")] for ep in (
+        "cases.get_case", "cases.case_tasks", "cases.case_events", "cases.case_pauses", "cases.case_extensions",
+        "documents.case_documents", "documents.case_materials")},
+    **{f"api_{ep}": [Rule("GET", allow(*SEES_CASE), "received")] for ep in (
+        "tasks.get_task", "documents.get_document", "documents.document_file", "documents.material_file")},
+    **{f"api_cases.{ep}": [Rule("POST", allow("window"), "received"), Rule("POST", allow("handler"), "accepted")]
+       for ep in ("correction", "suspend_case", "resume_case", "return_case", "reject_case", "withdraw_case")},
+    "api_cases.ask_extension": [Rule("POST", allow("handler"), "accepted")],
+    "api_cases.decide": [Rule("POST", allow("leader"), "extension")],
+    **{f"api_tasks.{ep}": [Rule("POST", allow("window"), "received")]
+       for ep in ("complete", "claim_task", "transfer_task", "return_task")},
+    **{f"api_tasks.{ep}": [Rule("POST", allow("leader", "admin"), "received")] for ep in ("unclaim_task", "assign_task")},
+    "api_documents.issue_document": [Rule("POST", allow("window"), "received")],
+    "api_documents.upload_material": [Rule("POST", allow("window"), "received")],
+    "api_alerts.list_alerts": [Rule("GET", allow("supervisor", "admin"))],
+    "api_alerts.get_alert": [Rule("GET", allow("supervisor", "admin"))],
+    **{f"api_alerts.{ep}": [Rule("POST", allow("supervisor", "admin"))]
+       for ep in ("acknowledge_alert", "dismiss_alert", "resolve_alert", "supervise_alert")},
+    "exchange.report_case": [Rule("POST", NOBODY)],  # a department system's token with the report verb only
+    "exchange.read_case": [Rule("GET", NOBODY)],
+    "auth.sso_login": [Rule("GET", PUBLIC)],
+    "auth.sso_callback": [Rule("GET", PUBLIC)],
+    "auth.sso_logged_out": [Rule("GET", PUBLIC)],
+    "auth.change_password": [Rule("GET", ALL_STAFF), Rule("POST", ALL_STAFF)],
+    "workbench.archive_case": [Rule("GET", allow(*SEES_CASE), "finished")],
+    "workbench.archive_file": [Rule("GET", allow(*SEES_CASE), "finished")],
     "workbench.deadline_json": [Rule("GET", allow(*SEES_CASE), "accepted")],
     "workbench.diagram": [Rule("GET", allow(*SEES_CASE), "accepted")],
     "workbench.download_document": [Rule("GET", allow(*SEES_CASE), "finished")],
@@ -250,6 +293,13 @@ def fingerprint(database, case_id: int | None) -> tuple:
         return counts + (case.version, case.state, case.pause_kind, case.event_count, tasks)
 
 
+def _ensure_archive(database, case_id: int, settings) -> str:
+    from forms import archive as packaging
+    with database.transaction() as s:
+        admin = s.scalars(select(User).where(User.staff_no == "admin")).one()
+        return packaging.export_case(s, case_id, admin, settings.instance_dir / "archive").number
+
+
 def _url(app, endpoint: str, ctx: dict, data: dict) -> str:
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
     values = {name: data.get(name, ctx.get(name)) for name in rule.arguments}
@@ -264,7 +314,9 @@ def _context(database, case_id: int | None) -> dict:
            "doc_id": 1, "task_id": 1, "material_id": 1, "extension_id": 1, "rule_id": 1,
            "number": "WS53093020261128000001", "document_id": 1, "form_code": "SP-01", "fmt": "pdf",
            "category_id": 1, "entry_id": 1, "index_no": "NOSUCH-03-2026-00001", "n": 1, "dept_code": "zfb",
-           "request_id": 1, "publication_id": 1, "appeal_id": 1, "sha256": "0" * 64}
+           "request_id": 1, "publication_id": 1, "appeal_id": 1, "sha256": "0" * 64,
+           "staff_no": "nobody", "dept_id": 1, "post_id": 1, "region_id": 1, "token_id": 1, "message_id": 1, "note_id": 1,
+           "external_id": "NOSUCH-1"}
     if case_id is None:
         return ctx
     with database.transaction(write=False) as s:
@@ -365,8 +417,11 @@ def test_route_role_state(endpoint, index, app, database, settings, run, company
     cases = Cases(run, database, company, person)
     case_id = cases.make(rule.state) if rule.state else None
     ctx = _context(database, case_id)
-    if case_id and endpoint in ("workbench.download_document", "workbench.print_document"):
+    if case_id and endpoint in ("workbench.download_document", "workbench.print_document",
+                                "api_documents.get_document", "api_documents.document_file"):
         ctx["doc_id"] = _ensure_document(database, case_id, settings)
+    if case_id and endpoint in ("workbench.archive_case", "workbench.archive_file"):
+        ctx["number"], ctx["index"] = _ensure_archive(database, case_id, settings), 0
     url = _url(app, endpoint, ctx, data)
     # anonymous first
     visitor = app.test_client()
