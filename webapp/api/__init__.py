@@ -32,6 +32,9 @@ DESCRIPTION = f"""阳光政务大厅的接口，供部门业务系统和脚本�
 **分页**：列表接口接受 `page`（从 1 开始）和 `per_page`（1–100），返回 `items`、`total`、`page`、`per_page`。"""
 
 
+SUCCESS_WORDS = {"OK": "成功", "Created": "已创建", "Accepted": "已接受", "No Content": "成功（无内容）"}
+
+
 class ProblemResponses(BasePlugin):
     """Every operation documents the problems any request may meet, whoever wrote the route: 401
     and 403 (authentication, token scope), 404 where the path names something, 400/413/422 where
@@ -55,6 +58,9 @@ class ProblemResponses(BasePlugin):
                 if str(code) not in have:
                     responses[code] = http.HTTPStatus(code).name
                     have.add(str(code))
+            for response in responses.values():  # flask-smorest's default words for a success
+                if isinstance(response, dict) and response.get("description") in SUCCESS_WORDS:
+                    response["description"] = SUCCESS_WORDS[response["description"]]
 
 
 class SunhallApi(Api):
@@ -100,6 +106,7 @@ def init_app(app: Flask) -> None:
         },
     )
     api = SunhallApi(app, spec_kwargs={"extra_plugins": [ProblemResponses()]})
+    api.spec.components.schemas.pop("PaginationMetadata", None)  # flask-smorest's, in English; paging is in the body
     for field, *mapping in FIELD_TYPES:
         api.register_field(field, *mapping)
     csrf = app.extensions.get("csrf")
