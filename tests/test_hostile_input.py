@@ -213,3 +213,14 @@ def test_a_flow_chart_is_served_as_data_that_cannot_run(app, database, path):
     assert "sandbox" in response.headers["Content-Security-Policy"]
     assert response.headers["Content-Disposition"].startswith("attachment")
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_form_address_opened_directly_and_an_overlong_address_answer_in_chinese(app, database):
+    """After a POST the browser shows the form's address; pressing Enter there is a GET (405)."""
+    client = app.test_client()
+    login(client, "admin")
+    opened = client.get("/admin/users/sc001/reset")
+    assert opened.status_code == 405 and "不能直接打开" in opened.get_data(as_text=True)
+    assert "Method Not Allowed" not in opened.get_data(as_text=True)
+    long = client.get("/search", query_string={"q": "政" * 3000})
+    assert long.status_code == 414 and "网址太长" in long.get_data(as_text=True)

@@ -3,11 +3,14 @@ request's transaction is rolled back, so nothing half-done is kept."""
 
 from __future__ import annotations
 
-from flask import g, jsonify, render_template, request
+from flask import abort, g, jsonify, render_template, request
 from werkzeug.routing import IntegerConverter
 
 from engine.errors import SunhallError
 from engine.validation import INT_MAX
+
+#: the longest address (path and query) a page answers; gunicorn reads request lines up to 8190 bytes
+MAX_URL = 8000
 
 
 class RowId(IntegerConverter):
@@ -42,6 +45,21 @@ def register(app) -> None:
     @app.errorhandler(403)
     def forbidden(_exc):
         return render_template("error.html", message="您没有权限访问此页面。", status=403), 403
+
+    @app.errorhandler(405)
+    def wrong_method(_exc):
+        """A form's address opened in the address bar (after a POST the browser shows it)."""
+        message = "此地址只接受页面上的按钮或表单提交，不能直接打开。请返回上一页重新操作。"
+        return render_template("error.html", message=message, status=405), 405
+
+    @app.errorhandler(414)
+    def too_long(_exc):
+        return render_template("error.html", message="网址太长，无法处理。请缩短查询条件后重试。", status=414), 414
+
+    @app.before_request
+    def _url_length():
+        if len(request.full_path) > MAX_URL:
+            abort(414)
 
     @app.errorhandler(400)
     def bad_request(exc):
