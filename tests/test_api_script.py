@@ -17,7 +17,7 @@ from sqlalchemy import delete, select
 from werkzeug.serving import make_server
 
 from engine import apitokens
-from engine.models import ApiToken, Case, CaseEvent, Department, User
+from engine.models import ApiToken, Case, CaseEvent, Department, Post, User
 from tests.conftest import As
 from webapp import create_app
 
@@ -55,9 +55,10 @@ def department_tokens(run, database, tmp_path):
         s.execute(delete(ApiToken))
 
 
-def _walk(server, tokens: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(SCRIPT), "--url", server, "--tokens", str(tokens), "--out", str(out),
-                           *extra], capture_output=True, text=True, timeout=300, cwd=out.parent)
+def _walk(server, tokens: Path | str, out: Path, *extra: str) -> subprocess.CompletedProcess:
+    given = ["--token", tokens] if isinstance(tokens, str) else ["--tokens", str(tokens)]
+    return subprocess.run([sys.executable, str(SCRIPT), "--url", server, *given, "--out", str(out), *extra],
+                          capture_output=True, text=True, timeout=300, cwd=out.parent)
 
 
 def test_the_walkthrough_finishes_a_case_and_downloads_its_documents(server, department_tokens, database, tmp_path):
@@ -91,3 +92,38 @@ def test_the_walkthrough_reports_a_refusal_in_chinese(server, department_tokens,
     assert done.returncode == 1 and "大厅拒绝了请求：401 unauthenticated：令牌无效" in done.stdout, done.stdout
     unreachable = _walk("http://127.0.0.1:9", department_tokens, tmp_path / "文书")
     assert unreachable.returncode == 2 and "无法连接大厅" in unreachable.stdout
+
+
+@pytest.fixture
+def system_token(run, database):
+    """One token of the department's system: an account the administrator created in 住建局 holding
+    every post its flows name, as a department whose own system works every step would have."""
+    from engine import orgadmin
+
+    def issue(s, admin):
+        zjj = s.scalars(select(Department).where(Department.code == "zjj")).one()
+        posts = [p.id for p in s.scalars(select(Post).where(Post.department_id == zjj.id))]
+        user = s.scalars(select(User).where(User.staff_no == "zjsys")).first()  # the log keeps it once made
+        user = user or orgadmin.create_user(s, admin, {"staff_no": "zjsys", "name": "住建审批系统", "department": "zjj",
+                                                          "post_ids": posts, "roles": ["clerk", "handler"],
+                                                          "password": False})[0]
+        return apitokens.issue(s, admin, name="住建审批系统", user_id=user.id, department_ids=[zjj.id],
+                               verbs=["read", "write"])[1]
+    secret = run(issue, As("admin"))
+    yield secret
+    with database.transaction() as s:
+        s.execute(delete(ApiToken))
+
+
+def test_one_department_system_token_works_a_case_to_its_end(server, system_token, database, tmp_path):
+    """Done when: "a script with a department token starts a case, completes its steps and reads its
+    documents through the API" — with the one token of the department's system account."""
+    out = tmp_path / "文书"
+    done = _walk(server, system_token, out)
+    assert done.returncode == 0, done.stdout + done.stderr
+    with database.transaction(write=False) as s:
+        case = s.scalars(select(Case)).one()
+        actors = set(s.scalars(select(CaseEvent.actor_name).where(CaseEvent.case_id == case.id,
+                                                                  CaseEvent.action == "complete")))
+    assert case.state == "finished" and case.result == "准予许可" and actors == {"住建审批系统"}
+    assert any(p.name.startswith("受理通知书") for p in out.iterdir())

@@ -12,10 +12,14 @@ the token of someone holding the step's post. Here they are given by post code::
 
     {"window": "shk_…", "handle": "shk_…", "approve": "shk_…"}
 
+A department whose system works every step under one system account (an account the administrator
+created holding all the department's posts) passes that one token with ``--token``.
+
 用法::
 
     python api_walkthrough.py --url http://大厅地址 --tokens tokens.json --out 文书目录
     python api_walkthrough.py --url … --tokens tokens.json --item 015309300004 --data data.json
+    python api_walkthrough.py --url … --token shk_…（部门系统账号的一个令牌）
 
 ``--data`` is a JSON file {step code: {form field: value}}: what each step fills in (the demo
 建筑工程施工许可 values are the default). The applicant can be given with ``--applicant`` (a JSON file).
@@ -54,6 +58,20 @@ class Refused(Exception):
         errors = "；".join(f"{k}：{'、'.join(v)}" for k, v in (problem.get("errors") or {}).items())
         super().__init__(f"{status} {problem.get('code')}：{problem.get('detail') or problem.get('title')}"
                          + (f"（{errors}）" if errors else ""))
+
+
+class _EveryPost(dict):
+    """The same hall (one token) whatever post a step names."""
+
+    def __init__(self, hall):
+        super().__init__(window=hall)
+        self.hall = hall
+
+    def get(self, _post, _default=None):
+        return self.hall
+
+    def __missing__(self, _post):
+        return self.hall
 
 
 class Hall:
@@ -95,7 +113,9 @@ def say(text: str) -> None:
 
 def walk(url: str, tokens: dict[str, str], item_code: str, applicant: dict, data: dict, out: Path) -> dict:
     """Receive, work every step, issue and download the documents; returns the finished case."""
-    halls = {post: Hall(url, token) for post, token in tokens.items()}
+    halls = {post: Hall(url, token) for post, token in tokens.items() if post != "*"}
+    if "*" in tokens:  # one token for every post
+        halls = _EveryPost(Hall(url, tokens["*"]))
     for post, hall in halls.items():
         me = hall.get("/api/v1/me")
         say(f"岗位 {post}：令牌“{me['token']['name']}”代表 {me['name']}（{me['staff_no']}）")
@@ -149,16 +169,18 @@ def walk(url: str, tokens: dict[str, str], item_code: str, applicant: dict, data
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="通过阳光政务大厅接口办完一件办件。")
     parser.add_argument("--url", required=True, help="大厅地址，如 http://10.0.0.5:8000")
-    parser.add_argument("--tokens", required=True, type=Path, help="各岗位的令牌：JSON 文件 {岗位代码: 令牌}")
+    given = parser.add_mutually_exclusive_group(required=True)
+    given.add_argument("--tokens", type=Path, help="各岗位的令牌：JSON 文件 {岗位代码: 令牌}")
+    given.add_argument("--token", help="一个令牌办理所有环节（部门系统账号持有本部门各岗位）")
     parser.add_argument("--item", default=DEMO_ITEM, help="事项编码")
     parser.add_argument("--applicant", type=Path, help="申请人：JSON 文件")
     parser.add_argument("--data", type=Path, help="各环节填写的表单数据：JSON 文件 {环节代码: {字段: 值}}")
     parser.add_argument("--out", type=Path, default=Path("文书"), help="下载文书的目录")
     args = parser.parse_args(argv)
-    tokens = json.loads(args.tokens.read_text(encoding="utf-8"))
+    tokens = {"*": args.token} if args.token else json.loads(args.tokens.read_text(encoding="utf-8"))
     applicant = json.loads(args.applicant.read_text(encoding="utf-8")) if args.applicant else DEMO_APPLICANT
     data = json.loads(args.data.read_text(encoding="utf-8")) if args.data else DEMO_DATA
-    if "window" not in tokens:
+    if "window" not in tokens and "*" not in tokens:
         say("缺少窗口受理岗位（window）的令牌。")
         return 1
     try:
