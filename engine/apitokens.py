@@ -79,6 +79,9 @@ def issue(session: Session, actor, *, name: str, user_id: int, department_ids: l
             problems.setdefault(exc.details.get("field") or "name", exc.message)
 
     name = attempt(lambda: _check_name(name))
+    now = clock.now()
+    if name and _active_named(session, name, now) is not None:
+        problems["name"] = f"已有一个名为“{name}”的有效令牌，请换一个名称，或先吊销原令牌。"
     user = None
     if isinstance(user_id, bool) or not isinstance(user_id, int):
         problems["user_id"] = "请选择令牌代表的工作人员账号。"
@@ -107,7 +110,6 @@ def issue(session: Session, actor, *, name: str, user_id: int, department_ids: l
             problems["system_code"] = "系统代码应为 2 至 40 位小写英文字母、数字或连字符。"
     if "report" in verbs and system_code is None and "system_code" not in problems:
         problems["system_code"] = "报送外部办件的令牌必须填写部门业务系统的代码。"
-    now = clock.now()
     if expires_at is not None and (not isinstance(expires_at, datetime) or expires_at.tzinfo is None):
         problems["expires_at"] = "有效期格式不正确。"
     elif expires_at is not None and expires_at <= now:
@@ -124,10 +126,37 @@ def issue(session: Session, actor, *, name: str, user_id: int, department_ids: l
     session.add(token)
     session.flush()
     systemlog.record(session, actor=actor, action="token.issued", target=f"{name}（{prefix}）",
-                     detail={"name": name, "prefix": prefix, "user": user.staff_no, "departments": departments,
-                             "verbs": verbs, "system_code": system_code,
+                     detail={"name": name, "prefix": prefix, "user": f"{user.name}（{user.staff_no}）",
+                             "departments": department_names(session, departments),
+                             "verbs": [TOKEN_VERBS[v] for v in verbs], "system_code": system_code,
                              "expires_at": expires_at.isoformat() if expires_at else None})
     return token, secret
+
+
+def _active_named(session: Session, name: str, now: datetime) -> ApiToken | None:
+    """A token of this name that still works (not revoked, not expired)."""
+    rows = session.scalars(select(ApiToken).where(ApiToken.name == name, ApiToken.revoked_at.is_(None)))
+    return next((t for t in rows if t.expires_at is None or t.expires_at > now), None)
+
+
+def department_names(session: Session, department_ids) -> list[str]:
+    """The names of these departments, in the given order (an unknown id as 部门 <id>)."""
+    ids = [i for i in department_ids or [] if isinstance(i, int)]
+    names = dict(session.execute(select(Department.id, Department.name).where(Department.id.in_(ids))).all()) \
+        if ids else {}
+    return [names.get(i, f"部门 {i}") for i in ids]
+
+
+def beyond_account(session: Session, token: ApiToken) -> list[str]:
+    """The token's departments where its account neither belongs nor holds a post (names). The token
+    never adds authority: in those departments it can only do what the account's roles allow there
+    (a supervisor reads everywhere; a handler works only on their posts), so the page warns rather than
+    refuses — an account of a county-wide role is a legitimate choice."""
+    user = token.user
+    if user is None:
+        return []
+    own = {user.department_id, *(p.department_id for p in user.posts)}
+    return department_names(session, [d for d in token.department_ids or [] if d not in own])
 
 
 def revoke(session: Session, actor, token_id: int) -> ApiToken:

@@ -52,6 +52,9 @@ INT_MAX = 2**31 - 1
 #: the event fields the chain's hash covers (engine.audit._digest), in the order the README lists them
 DIGEST_KEYS = ("case_id", "seq", "at", "actor_id", "actor_name", "action", "task_id", "step_id", "reason",
                "before", "after", "detail", "prev_hash")
+#: the case log's actions in words, for packages written without ``action_name`` (the forms layer,
+#: which owns the names, fills it: forms.archive)
+ACTION_NAMES: dict[str, str] = {}
 DIGEST_RULE = ("每条记录的 hash = SHA-256(UTF-8(JSON))，JSON 由该记录的 " + "、".join(DIGEST_KEYS) +
                " 组成（at 为 UTC 时间的 ISO 8601 字符串，精确到微秒），键按字典序排列，分隔符为“,”和“:”，"
                "不转义非 ASCII 字符；每条的 prev_hash 等于前一条的 hash，第一条为空字符串；"
@@ -139,16 +142,18 @@ def _at(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
 
 
-def chain_of(session: Session, case: Case) -> dict:
+def chain_of(session: Session, case: Case, action_names: dict[str, str] | None = None) -> dict:
     """The case's event chain as ``events.json`` holds it: every field its hashes cover, so that the
-    chain can be checked from the package alone."""
+    chain can be checked from the package alone, and each action's name in words (``action_name``,
+    outside the hash: the file's own SHA-256 in the manifest covers it)."""
+    names = action_names or ACTION_NAMES
     events = []
     for ev in session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)):
         events.append({"case_id": ev.case_id, "seq": ev.seq, "at": _at(ev.at), "actor_id": ev.actor_id,
                        "actor_name": ev.actor_name, "action": ev.action, "task_id": ev.task_id,
                        "step_id": ev.step_id, "reason": ev.reason, "before": ev.before or {},
                        "after": ev.after or {}, "detail": ev.detail or {}, "prev_hash": ev.prev_hash,
-                       "hash": ev.hash})
+                       "hash": ev.hash, "action_name": names.get(ev.action, "其他操作")})
     return {"format": CHAIN_FORMAT, "case_number": case.number, "event_count": case.event_count,
             "last_event_hash": case.last_event_hash, "digest": DIGEST_RULE, "events": events}
 
@@ -160,8 +165,18 @@ def event_digest(entry: dict) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def check_chain(chain) -> list[str]:
-    """Every break of a chain read from ``events.json``, in words (empty when it holds)."""
+def _action_name(entry: dict, names: dict[str, str]) -> str:
+    """An event's action in words: as the package names it, else as ``names`` does, else 其他操作."""
+    named = entry.get("action_name")
+    if isinstance(named, str) and named and named.isprintable():
+        return named[:40]
+    return names.get(entry.get("action"), "其他操作") if isinstance(entry.get("action"), str) else "其他操作"
+
+
+def check_chain(chain, action_names: dict[str, str] | None = None) -> list[str]:
+    """Every break of a chain read from ``events.json``, in words (empty when it holds); an event is
+    named by its action in words (``action_names`` for packages written without them)."""
+    names = action_names or ACTION_NAMES
     if not isinstance(chain, dict) or not isinstance(chain.get("events"), list):
         return ["不是有效的办件日志链文件。"]
     problems, prev, expected = [], "", 1
@@ -176,7 +191,7 @@ def check_chain(chain) -> list[str]:
         if entry.get("prev_hash") != prev:
             problems.append(f"第 {seq} 条与前一条记录的链接断开（前一条被删除或篡改）。")
         if event_digest(entry) != entry.get("hash"):
-            problems.append(f"第 {seq} 条内容与哈希不符（记录已被修改）：{entry.get('action')}。")
+            problems.append(f"第 {seq} 条内容与哈希不符（记录已被修改）：{_action_name(entry, names)}。")
         prev = entry.get("hash")
         expected = seq + 1 if isinstance(seq, int) else expected + 1
     if chain.get("event_count") != len(events):

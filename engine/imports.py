@@ -36,18 +36,17 @@ from .catalogue_fields import LABELS, checked_fields
 from .errors import InvalidInput
 from .models import Department, Item, Post, ProcessDefinition, Region, User
 from .models.items import AUDIENCES, CASE_TYPES, ITEM_CATEGORIES, LIMIT_UNITS, SUBJECT_NATURES
-from .models.org import REGION_LEVELS, ROLE_NAMES
+from .models.org import ROLE_NAMES
 from .orgadmin import DEPT_CODE, PHONE, REGION_CODE, STAFF_NO, Checker
 from .organisation import publish_item
-from .validation import IDENTIFIER, half_width
+from .validation import half_width
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 5000  # per sheet
 MAX_PROBLEMS = 2000  # listed; the count says how many more
 ITEM_CODE = re.compile(r"^\d{12,40}$")
 LIST_SPLIT = re.compile(r"[、，,；;\n]+")
-LEVEL_WORDS = {"省": "province", "市": "city", "县": "county", "区": "county", "乡": "township", "镇": "township",
-               "街道": "township", "村": "village", "社区": "village", **{lv: lv for lv in REGION_LEVELS}}
+LEVEL_WORDS = orgadmin.REGION_LEVEL_WORDS  # the same words as the page's 级别 list
 
 # sheet → [(field, header, required)]; the template writes these headers, a "*" marks the required ones
 SHEETS: dict[str, list[tuple[str, str, bool]]] = {
@@ -235,10 +234,15 @@ class _Known:
 
     def __init__(self, session: Session):
         self.regions = {r.code: r.level for r in session.scalars(select(Region))}
+        self.region_names = {r.code: r.name for r in session.scalars(select(Region))}
         self.departments = {d.code: d for d in session.scalars(select(Department))}
         self.credit = {d.credit_code: d.code for d in self.departments.values() if d.credit_code}
         self.posts = {(d, c) for d, c in session.execute(select(Department.code, Post.code).join(Post.department))}
         self.staff = set(session.scalars(select(User.staff_no)))
+        # codes are unique ignoring case (orgadmin.same_code): the existing spelling of each lower-cased code
+        self.departments_lower = {c.lower(): c for c in self.departments}
+        self.staff_lower = {s.lower(): s for s in self.staff}
+        self.posts_lower = {(d.lower(), c.lower()): c for d, c in self.posts}
         self.items = set(session.scalars(select(Item.code)))
         self.flows = set(session.scalars(select(ProcessDefinition.process_key).distinct()))
         self.new_departments: set[str] = set()  # the workbook's own, once its 部门 sheet is checked
@@ -257,22 +261,26 @@ def check(session: Session, actor: User, data: bytes) -> Plan:
     _check_posts(plan, sheets.get("岗位"), known)
     _check_users(plan, sheets.get("账号"), known)
     _check_items(session, plan, sheets.get("事项"), known)
+    if plan.ok and not any(new + skipped for new, skipped in plan.counts().values()):
+        plan.add("", None, "", "工作簿中没有可导入的行。")  # the unmodified template: nothing to confirm
     return plan
 
 
 def _seen_twice(plan: Plan, sheet: str, number: int, labels: dict, key: str, value, seen: dict) -> bool:
-    if value in seen:
+    """A code seen on an earlier row, ignoring case (codes are unique ignoring case)."""
+    folded = tuple(v.lower() for v in value) if isinstance(value, tuple) else str(value).lower()
+    if folded in seen:
         shown = "、".join(value) if isinstance(value, tuple) else value
-        plan.add(sheet, number, labels.get(key, ""), f"与第 {seen[value]} 行重复（{shown}）。")
+        plan.add(sheet, number, labels.get(key, ""), f"与第 {seen[folded]} 行重复（{shown}）。")
         return True
-    seen[value] = number
+    seen[folded] = number
     return False
 
 
 def _check_regions(plan: Plan, rows, known: _Known) -> None:
     if rows is None:
         return
-    sheet, seen, new = "行政区划", {}, {}
+    sheet, seen, new, names = "行政区划", {}, {}, {}
     plan.rows[sheet], plan.skipped[sheet] = [], 0
     for number, row, labels in rows:
         c = Checker()
@@ -280,23 +288,25 @@ def _check_regions(plan: Plan, rows, known: _Known) -> None:
                       hint="区划代码应为 6 位或 12 位数字（如 530930）。")
         name = c.text("name", row.get("name"), "区划名称", orgadmin.NAME_MAX)
         level_text = c.text("level", row.get("level"), "级别", 10)
-        level = LEVEL_WORDS.get(level_text) if level_text else None
+        level = orgadmin.region_level(level_text) if level_text else None
         if level_text and level is None:
-            c.fail("level", f"级别“{level_text}”无效，应为 省、市、县、乡、村 之一。")
+            c.fail("level", f"级别“{level_text}”无效，应为 {'、'.join(orgadmin.REGION_LEVEL_NAMES.values())} 之一。")
         parent = c.text("parent", row.get("parent"), "上级区划代码", 12, required=False, code=True)
         if parent and parent not in known.regions and parent not in new:
             c.fail("parent", f"上级区划“{parent}”不存在（数据库和本文件中都没有）。")
         elif parent and level:
             parent_level = known.regions.get(parent) or new.get(parent)
-            if REGION_LEVELS.index(parent_level) >= REGION_LEVELS.index(level):
-                c.fail("parent", f"上级区划“{parent}”的级别应高于本行的级别。")
+            problem = orgadmin.region_parent_problem(level, code, parent_level, parent,
+                                                     known.region_names.get(parent) or names.get(parent) or parent)
+            if problem:
+                c.fail("parent", problem)
         twice = bool(code) and _seen_twice(plan, sheet, number, labels, "code", code, seen)
         if not _report(plan, sheet, number, labels, c) or twice:
             continue
         if code in known.regions:
             plan.skipped[sheet] += 1
             continue
-        new[code] = level
+        new[code], names[code] = level, name
         plan.rows[sheet].append({"code": code, "name": name, "level": level, "parent_code": parent})
     known.regions.update(new)
 
@@ -304,7 +314,7 @@ def _check_regions(plan: Plan, rows, known: _Known) -> None:
 def _check_departments(plan: Plan, rows, known: _Known) -> None:
     if rows is None:
         return
-    sheet, seen, credit_seen = "部门", {}, {}
+    sheet, seen, credit_seen, names_seen = "部门", {}, {}, {}
     plan.rows[sheet], plan.skipped[sheet] = [], 0
     in_file = {}
     for number, row, _labels in rows:
@@ -325,12 +335,23 @@ def _check_departments(plan: Plan, rows, known: _Known) -> None:
             c.fail("parent", f"上级部门“{parent}”不存在（数据库和本文件中都没有）。")
         elif parent and code and _cycle(code, parent, in_file, known):
             c.fail("parent", f"上级部门“{parent}”形成循环（部门不能是自己的上级）。")
+        if name and region and code:
+            twin = next((d.code for d in known.departments.values() if d.name == name and d.code != code
+                         and (d.region.code if d.region else None) == region
+                         and (d.parent.code if d.parent else None) == parent), None)
+            twin = twin or names_seen.get((region, parent, name))
+            if twin:
+                c.fail("name", f"同一上级下已有名为“{name}”的部门（部门代码 {twin}）。")
+            names_seen.setdefault((region, parent, name), code)
         credit = c.credit_code("credit_code", row.get("credit_code"))
         c.text("phone", row.get("phone"), "联系电话", orgadmin.PHONE_MAX, required=False, code=True, pattern=PHONE,
                hint="联系电话只能包含数字、连字符、括号和空格。")
         c.text("address", row.get("address"), "地址", orgadmin.ADDRESS_MAX, required=False)
         twice = bool(code) and _seen_twice(plan, sheet, number, labels, "code", code, seen)
         existing = known.departments.get(code) if code else None
+        spelled = known.departments_lower.get(code.lower()) if code else None
+        if spelled is not None and existing is None:
+            c.fail("code", f"部门代码 {code} 与已有的 {spelled} 只差大小写，代码不区分大小写，请使用 {spelled}。")
         if credit:
             owner = known.credit.get(credit)
             if owner is not None and owner != code:
@@ -380,9 +401,11 @@ def _check_posts(plan: Plan, rows, known: _Known) -> None:
         dept = c.text("department", row.get("department"), "部门代码", orgadmin.CODE_MAX, code=True)
         if dept and not _department_known(known, dept):
             c.fail("department", f"部门“{dept}”不存在（数据库和本文件中都没有）。")
-        code = c.text("code", row.get("code"), "岗位代码", orgadmin.CODE_MAX, code=True, pattern=IDENTIFIER,
-                      hint="岗位代码只能包含英文字母、数字、下划线、点和连字符，并以字母开头（如 window）。")
+        code = orgadmin.post_code(c, "code", row.get("code"))
         name = c.text("name", row.get("name"), "岗位名称", orgadmin.NAME_MAX)
+        spelled = known.posts_lower.get((dept.lower(), code.lower())) if dept and code else None
+        if spelled is not None and (dept, code) not in known.posts:
+            c.fail("code", f"部门“{dept}”已有岗位代码 {spelled}，代码不区分大小写。")
         if dept and code:
             in_file.add((dept, code))
         twice = bool(dept and code) and _seen_twice(plan, sheet, number, labels, "code", (dept, code), seen)
@@ -393,6 +416,7 @@ def _check_posts(plan: Plan, rows, known: _Known) -> None:
             continue
         plan.rows[sheet].append({"department": dept, "code": code, "name": name})
     known.posts |= in_file
+    known.posts_lower.update({(d.lower(), p.lower()): p for d, p in in_file})
 
 
 ROLE_BY_WORD = {**{v: k for k, v in ROLE_NAMES.items()}, **{k: k for k in ROLE_NAMES}}
@@ -425,6 +449,9 @@ def _check_users(plan: Plan, rows, known: _Known) -> None:
             elif ROLE_BY_WORD[word] not in roles:
                 roles.append(ROLE_BY_WORD[word])
         twice = bool(staff_no) and _seen_twice(plan, sheet, number, labels, "staff_no", staff_no, seen)
+        spelled = known.staff_lower.get(staff_no.lower()) if staff_no else None
+        if spelled is not None and staff_no not in known.staff:
+            c.fail("staff_no", f"工号 {staff_no} 与已有的 {spelled} 只差大小写，工号不区分大小写，请使用 {spelled}。")
         if not _report(plan, sheet, number, labels, c) or twice:
             continue
         if staff_no in known.staff:

@@ -20,6 +20,21 @@ from .models.org import REGION_LEVELS, ROLE_NAMES, user_post
 from .validation import IDENTIFIER, INT_MAX, control_character, half_width, sentences
 
 REGION_LEVEL_NAMES = {"province": "省", "city": "市", "county": "县（区）", "township": "乡（镇、街道）", "village": "村（社区）"}
+#: every word for a level that the page and the Excel import accept (one list for both): the page's names,
+#: their short forms and the codes
+REGION_LEVEL_WORDS = {**{name: lv for lv, name in REGION_LEVEL_NAMES.items()},
+                      "县": "county", "区": "county", "乡": "township", "镇": "township", "街道": "township",
+                      "村": "village", "社区": "village", **{lv: lv for lv in REGION_LEVELS}}
+_LEVEL_WORDS_HALF = {half_width(word): level for word, level in REGION_LEVEL_WORDS.items()}  # 乡(镇、街道) typed so
+#: the levels a region of each level may sit under (GB/T 2260 and the 统计用区划代码): a city under a province;
+#: a county under a city or directly under a province (省直辖县, e.g. 济源); a township under a county or directly
+#: under a city that has no counties (东莞、中山); a village only under a township
+REGION_PARENTS = {"city": ("province",), "county": ("province", "city"), "township": ("city", "county"),
+                  "village": ("township",), "province": ()}
+#: how many leading digits of a region's code are its own (the rest name the levels below it)
+REGION_PREFIX = {"province": 2, "city": 4, "county": 6, "township": 9, "village": 12}
+#: 岗位代码 are matched against the flow charts' candidateGroups, which are lower-case in our flows
+POST_CODE = re.compile(r"^[a-z_][a-z0-9_.\-]*$", re.ASCII)
 #: what each role may do, as the roles page says it
 ROLE_MEANINGS = {
     "admin": "管理组织机构、岗位、账号、角色、接口令牌、工作日历和报送通知，查看系统日志。",
@@ -105,6 +120,37 @@ def _region_by_code(session: Session, code: str) -> Region | None:
     return session.scalars(select(Region).where(Region.code == code)).first()
 
 
+def region_level(text) -> str | None:
+    """The level code for a word of the page or the workbook (乡（镇、街道）, 镇, township …), None if unknown."""
+    if not isinstance(text, str):
+        return None
+    return REGION_LEVEL_WORDS.get(text.strip()) or _LEVEL_WORDS_HALF.get(half_width(text).strip())
+
+
+def region_parent_problem(level: str, code: str | None, parent_level: str, parent_code: str, parent_name: str) -> str | None:
+    """Why a region of ``level`` and ``code`` cannot sit under this parent, or None."""
+    if parent_level not in REGION_PARENTS.get(level, ()):
+        allowed = "、".join(REGION_LEVEL_NAMES[lv] for lv in REGION_PARENTS.get(level, ())) or "（无：省是最高级别）"
+        return (f"{REGION_LEVEL_NAMES.get(level, level)}级区划不能直接设在{REGION_LEVEL_NAMES.get(parent_level)}级的"
+                f"“{parent_name}”之下，上级应为：{allowed}。")
+    prefix = parent_code[:REGION_PREFIX[parent_level]]
+    if code and not code.startswith(prefix):
+        return f"行政区划代码 {code} 应以上级“{parent_name}”的代码前缀 {prefix} 开头。"
+    return None
+
+
+def same_code(session: Session, column, code: str, *where):
+    """The row whose code equals ``code`` ignoring case (codes are compared case-insensitively, so
+    SC001 and sc001 cannot both exist), or None."""
+    return session.scalars(select(column.class_).where(func.lower(column) == code.lower(), *where)).first()
+
+
+def _clash(existing_code: str, code: str, label: str) -> str:
+    if existing_code == code:
+        return f"{label} {code} 已存在。"
+    return f"{label} {code} 与已有的 {existing_code} 只差大小写，代码不区分大小写，请使用 {existing_code} 或另取一个。"
+
+
 def _department(session: Session, dept_id: int) -> Department:
     dept = row(session, Department, dept_id)
     if dept is None:
@@ -113,10 +159,17 @@ def _department(session: Session, dept_id: int) -> Department:
 
 
 def department_by_code(session: Session, code: str) -> Department:
-    dept = session.scalars(select(Department).where(Department.code == code)).first()
+    dept = _dept_by_code(session, code) if isinstance(code, str) else None
     if dept is None:
         raise NotFound(f"部门代码“{str(code)[:CODE_MAX]}”不存在。")
     return dept
+
+
+def _dept_by_code(session: Session, code: str) -> Department | None:
+    """A department by its code, exact first, else ignoring case (codes are unique ignoring case)."""
+    code = half_width(code).strip()
+    return (session.scalars(select(Department).where(Department.code == code)).first()
+            or same_code(session, Department.code, code))
 
 
 # ---------------------------------------------------------------- 行政区划
@@ -127,7 +180,8 @@ def create_region(session: Session, actor: User, *, code, name, level, parent_co
     code = c.text("code", code, "行政区划代码", 12, code=True, pattern=REGION_CODE,
                   hint="行政区划代码应为 6 位或 12 位数字（如 530930）。")
     name = c.text("name", name, "区划名称", NAME_MAX)
-    if level not in REGION_LEVELS:
+    level = region_level(level)
+    if level is None:
         c.fail("level", "请选择区划级别（省、市、县、乡、村）。")
     parent = None
     parent_code = c.text("parent", parent_code, "上级区划", 12, required=False, code=True)
@@ -135,16 +189,18 @@ def create_region(session: Session, actor: User, *, code, name, level, parent_co
         parent = _region_by_code(session, parent_code)
         if parent is None:
             c.fail("parent", f"上级区划“{parent_code}”不存在。")
-        elif level in REGION_LEVELS and REGION_LEVELS.index(parent.level) >= REGION_LEVELS.index(level):
-            c.fail("parent", f"上级区划“{parent.name}”的级别应高于所选级别。")
+        elif level is not None:
+            problem = region_parent_problem(level, code, parent.level, parent.code, parent.name)
+            if problem:
+                c.fail("parent", problem)
     if code and _region_by_code(session, code) is not None:
         c.fail("code", f"行政区划代码 {code} 已存在。")
     c.raise_if_any()
     region = Region(code=code, name=name, level=level, parent_id=parent.id if parent else None)
     session.add(region)
     session.flush()
-    systemlog.record(session, actor=actor, action="org.region_changed", target=f"{name}（{code}）",
-                     detail={"kind": "新建"})
+    systemlog.record(session, actor=actor, action="org.region_created", target=f"{name}（{code}）",
+                     detail={"kind": f"级别：{REGION_LEVEL_NAMES[level]}；上级：{parent.name if parent else '（无）'}"})
     return region
 
 
@@ -190,7 +246,7 @@ def _department_fields(session: Session, c: Checker, data: dict, dept: Departmen
     parent_code = c.text("parent", data.get("parent"), "上级部门", CODE_MAX, required=False, code=True)
     out["parent_id"] = None
     if parent_code:
-        parent = session.scalars(select(Department).where(Department.code == parent_code)).first()
+        parent = _dept_by_code(session, parent_code)
         if parent is None:
             c.fail("parent", f"上级部门代码“{parent_code}”不存在。")
         elif dept is not None and _would_cycle(session, dept, parent):
@@ -199,6 +255,13 @@ def _department_fields(session: Session, c: Checker, data: dict, dept: Departmen
             c.fail("parent", f"上级部门“{parent.name}”已撤销。")
         else:
             out["parent_id"] = parent.id
+    if out["name"] and "region_id" in out and "parent" not in c.errors:
+        twin = session.scalars(select(Department).where(
+            Department.name == out["name"], Department.region_id == out["region_id"],
+            Department.parent_id.is_(None) if out["parent_id"] is None else Department.parent_id == out["parent_id"],
+            *([Department.id != dept.id] if dept is not None else []))).first()
+        if twin is not None:
+            c.fail("name", f"同一上级下已有名为“{twin.name}”的部门（部门代码 {twin.code}）。")
     if out["credit_code"]:
         other = session.scalars(select(Department).where(Department.credit_code == out["credit_code"])).first()
         if other is not None and other is not dept:
@@ -224,15 +287,22 @@ def create_department(session: Session, actor: User, data: dict) -> Department:
     code = c.text("code", data.get("code"), "部门代码", CODE_MAX, code=True, pattern=DEPT_CODE,
                   hint="部门代码只能包含英文字母、数字、下划线、点和连字符（如 scjgj）。")
     fields = _department_fields(session, c, data, None)
-    if code and session.scalars(select(Department.id).where(Department.code == code)).first():
-        c.fail("code", f"部门代码 {code} 已存在。")
+    existing = same_code(session, Department.code, code) if code else None
+    if existing is not None:
+        c.fail("code", _clash(existing.code, code, "部门代码"))
     c.raise_if_any()
     dept = Department(code=code, active=True, **fields)
     session.add(dept)
     session.flush()
-    systemlog.record(session, actor=actor, action="org.department_changed", target=f"{dept.name}（{code}）",
-                     detail={"kind": "新建"})
+    systemlog.record(session, actor=actor, action="org.department_created", target=f"{dept.name}（{code}）",
+                     detail={"kind": _department_summary(session, dept)})
     return dept
+
+
+def _department_summary(session: Session, dept: Department) -> str:
+    region = session.get(Region, dept.region_id) if dept.region_id else None
+    parent = session.get(Department, dept.parent_id) if dept.parent_id else None
+    return f"行政区划：{region.name if region else '（无）'}；上级部门：{parent.name if parent else '（无）'}"
 
 
 def update_department(session: Session, actor: User, dept_id: int, data: dict) -> Department:
@@ -329,24 +399,35 @@ def _post(session: Session, post_id: int) -> Post:
     return post
 
 
+def post_code(c: Checker, field: str, value, session: Session | None = None, dept: Department | None = None,
+              label: str = "岗位代码") -> str | None:
+    """A post code: half-width, lower-case ASCII (the flow charts' candidateGroups are lower-case), and
+    not already in ``dept`` ignoring case."""
+    code = c.text(field, value, label, CODE_MAX, code=True, pattern=IDENTIFIER,
+                  hint=f"{label}只能包含英文字母、数字、下划线、点和连字符，并以字母开头（如 window），流程图按它指定办理岗位。")
+    existing = same_code(session, Post.code, code, Post.department_id == dept.id) \
+        if code and session is not None and dept is not None else None
+    if existing is not None:
+        c.fail(field, f"“{dept.name}”已有岗位代码 {existing.code}（{existing.name}），代码不区分大小写。")
+    elif code and not POST_CODE.fullmatch(code):
+        c.fail(field, f"{label}须为小写英文字母（流程图的办理岗位用小写代码），请写作 {code.lower()}。")
+    return code if code and POST_CODE.fullmatch(code) and existing is None else None
+
+
 def create_post(session: Session, actor: User, dept_id: int, code, name) -> Post:
     """A post in a department; flow charts name it by ``code`` (candidateGroups), so the code is an identifier."""
     require_admin(actor)
     dept = _department(session, dept_id)
     c = Checker()
-    code = c.text("code", code, "岗位代码", CODE_MAX, code=True, pattern=IDENTIFIER,
-                  hint="岗位代码只能包含英文字母、数字、下划线、点和连字符，并以字母开头（如 window），流程图按它指定办理岗位。")
+    code = post_code(c, "code", code, session, dept)
     name = c.text("name", name, "岗位名称", NAME_MAX)
     if not dept.active:
         c.fail("code", f"“{dept.name}”已撤销，不能新建岗位。")
-    if code and session.scalars(select(Post.id).where(Post.department_id == dept.id, Post.code == code)).first():
-        c.fail("code", f"“{dept.name}”已有岗位代码 {code}。")
     c.raise_if_any()
     post = Post(department_id=dept.id, code=code, name=name)
     session.add(post)
     session.flush()
-    systemlog.record(session, actor=actor, action="org.post_changed", target=f"{dept.name}：{name}（{code}）",
-                     detail={"kind": "新建"})
+    systemlog.record(session, actor=actor, action="org.post_created", target=f"{dept.name}：{name}（{code}）")
     return post
 
 
@@ -432,7 +513,7 @@ def _user_fields(session: Session, c: Checker, data: dict) -> dict:
     dept = None
     dept_code = c.text("department", data.get("department"), "所在部门", CODE_MAX, code=True)
     if dept_code:
-        dept = session.scalars(select(Department).where(Department.code == dept_code)).first()
+        dept = _dept_by_code(session, dept_code)
         if dept is None:
             c.fail("department", f"部门代码“{dept_code}”不存在。")
         elif not dept.active:
@@ -475,8 +556,9 @@ def create_user(session: Session, actor: User, data: dict) -> tuple[User, str | 
                 passwords.check_new_password(password)
             except InvalidInput as exc:
                 c.fail("password", exc.message.replace("新密码", "初始密码"))
-    if staff_no and session.scalars(select(User.id).where(User.staff_no == staff_no)).first():
-        c.fail("staff_no", f"工号 {staff_no} 已存在。")
+    existing = same_code(session, User.staff_no, staff_no) if staff_no else None
+    if existing is not None:
+        c.fail("staff_no", _clash(existing.staff_no, staff_no, "工号") + f"（{existing.name}）")
     c.raise_if_any()
     user = User(staff_no=staff_no, name=fields["name"], department_id=fields["department"].id, roles=roles,
                 active=True, password_hash=passwords.NO_PASSWORD, failed_logins=0, session_epoch=0)
@@ -604,8 +686,13 @@ def _known_role(role) -> None:
 
 
 def unlock(session: Session, actor: User, staff_no) -> User:
+    """解锁 from the accounts page and ``sunhall users unlock --as``: an account that is not locked is
+    said so (InvalidState), and nothing is written to the system log."""
     require_admin(actor)
-    return passwords.unlock(session, actor, account(session, staff_no).staff_no)
+    user = account(session, staff_no)
+    if not passwords.is_locked(user):
+        raise InvalidState(f"{user.name}（{user.staff_no}）的账号未被锁定，无需解锁。")
+    return passwords.unlock(session, actor, user.staff_no)
 
 
 PAGE_SIZE = 50

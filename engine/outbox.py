@@ -17,6 +17,25 @@ FEED_STATES = {"pending": "待报送", "sent": "已报送", "dead": "失败（�
 NOTIFY_STATES = {"queued": "待发送", "sent": "已发送", "failed": "发送失败"}
 CHANNELS = {"sms": "短信", "email": "电子邮件", "log": "日志"}
 PAGE_SIZE = 50
+#: what a notification's ``ref`` prefix stands for (``case:530930…`` → 办件 530930…)
+REF_KINDS = {"case": "办件", "info_request": "信息公开申请", "question": "咨询投诉"}
+
+
+def ref_label(ref: str | None) -> str:
+    """A notification's reference as people read it."""
+    kind, sep, number = (ref or "").partition(":")
+    if sep and kind in REF_KINDS:
+        return f"{REF_KINDS[kind]} {number}"
+    return ref or "—"
+
+
+def delivery(settings) -> dict[str, str | None]:
+    """Per channel (sms, email, feed): None when it really sends, else why nothing leaves the building."""
+    return {
+        "sms": None if settings.sms_gateway_url else "未配置短信网关（SUNHALL_SMS_GATEWAY_URL），只写入日志，未实际发送",
+        "email": None if settings.smtp_host else "未配置邮件服务器（SUNHALL_SMTP_HOST），只写入日志，未实际发送",
+        "feed": None if settings.feed_url else "未配置省级平台地址（SUNHALL_FEED_URL），消息保留在发件箱",
+    }
 
 
 def _id(value) -> bool:
@@ -51,9 +70,10 @@ def notification_page(session: Session, actor: User, *, state: str | None = None
     return list(rows), total, _counts(session, Notification, NOTIFY_STATES)
 
 
-def requeue_feed(session: Session, actor: User, message_id: int) -> FeedMessage:
+def requeue_feed(session: Session, actor: User, message_id: int, kind_names: dict | None = None) -> FeedMessage:
     """重新报送: a dead (or waiting) message goes back to pending, due now; its delivery id stays the
-    same, so the receiver still drops a duplicate."""
+    same, so the receiver still drops a duplicate. ``kind_names``: the case log's names of the actions
+    (forms.documents.ACTIONS, which engine/ may not import), for the system log."""
     require_admin(actor)
     message = session.get(FeedMessage, message_id, with_for_update=True) if _id(message_id) else None
     if message is None:
@@ -64,7 +84,7 @@ def requeue_feed(session: Session, actor: User, message_id: int) -> FeedMessage:
     message.state, message.next_attempt_at = "pending", clock.now()
     session.flush()
     systemlog.record(session, actor=actor, action="feed.requeued", target=f"{message.case_number}：{message.delivery_id}",
-                     detail={"kind": message.kind, "reason": f"原状态：{before}，已尝试 {message.attempts} 次"})
+                     detail={"kind": (kind_names or {}).get(message.kind, message.kind), "reason": f"原状态：{before}，已尝试 {message.attempts} 次"})
     return message
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 from . import clock, systemlog
 from .errors import InvalidInput, NotFound, PermissionDenied
 from .models import User
+from .validation import control_character
 
 _hasher = PasswordHasher()
 PASSWORD_MIN = 8
@@ -121,11 +122,6 @@ def unlock(session: Session, actor: User, staff_no: str) -> User:
     return _unlock(session, actor, _account(session, staff_no), "系统管理页面")
 
 
-def unlock_on_console(session: Session, staff_no: str) -> User:
-    """The same from ``sunhall users unlock``: whoever runs the command already holds the database."""
-    return _unlock(session, None, _account(session, staff_no), "命令行")
-
-
 def deactivate(session: Session, actor: User, staff_no: str) -> User:
     """停用账号: the person can no longer log in, and their open sessions end now."""
     _require_admin(actor)
@@ -139,6 +135,12 @@ def deactivate(session: Session, actor: User, staff_no: str) -> User:
 
 
 def check_new_password(password: str) -> None:
+    """Every password that is set or changed (change_password, set_password) passes here."""
+    if not isinstance(password, str):
+        raise InvalidInput("新密码格式不正确，应为文字。")
+    bad = control_character(password)
+    if bad:
+        raise InvalidInput(f"新密码含有不可见的控制字符（{bad}），请重新输入。")
     if len(password) < PASSWORD_MIN:
         raise InvalidInput(f"新密码至少 {PASSWORD_MIN} 个字符。")
     if len(password) > PASSWORD_MAX:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import timezone
+from datetime import datetime, timezone
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -41,7 +41,10 @@ ACTIONS: dict[str, str] = {
     "catalogue.changed": "修改事项",
     "auth.sso_login": "统一身份认证登录",
     "auth.sso_refused": "统一身份认证登录被拒绝",
+    "org.region_created": "新建行政区划",
     "org.region_changed": "修改行政区划",
+    "org.department_created": "新建部门",
+    "org.post_created": "新建岗位",
     "org.department_changed": "修改部门",
     "org.post_changed": "修改岗位",
     "account.created": "新建账号",
@@ -75,7 +78,72 @@ DETAIL_LABELS: dict[str, str] = {
     "note": "修改说明",
     "change": "变更申报编号",
     "kind": "变更内容",
+    "count": "条数",
+    "delivery_ids": "投递编号",
+    "subject": "统一身份认证用户标识",
+    "bound": "本次绑定工号",
+    "prefix": "令牌前缀",
+    "user": "代表账号",
+    "departments": "限于部门",
+    "verbs": "权限",
+    "system_code": "部门业务系统代码",
+    "expires_at": "有效期至",
+    "path": "请求地址",
+    "package": "归档包",
+    "manifest_sha256": "清单 SHA-256",
+    "files": "文件数",
+    "bytes": "字节数",
 }
+
+#: Known English values some callers record (e.g. forms/archive.py's kind), as people read them.
+VALUE_LABELS: dict[str, str] = {
+    "written": "写入", "verified": "复核", "read": "查询", "write": "办理", "report": "报送外部办件",
+}
+#: Keys whose empty value means "without end" rather than "none".
+_OPEN_ENDED = {"expires_at", "until"}
+
+
+def detail_value(key: str, value) -> str:
+    """One detail value as a person reads it: lists joined with 、, None as （无） (or 长期 for an end
+    date), booleans 是/否, timestamps in local time, known English words in Chinese. Used by the log page
+    for rows already stored too, so nothing needs rewriting."""
+    if value is None or value == "" or value == []:
+        return "长期" if key in _OPEN_ENDED else "（无）"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, (list, tuple)):
+        return "、".join(detail_value(key, v) for v in value)
+    if isinstance(value, dict):
+        return "；".join(f"{DETAIL_LABELS.get(k, k)}：{detail_value(k, v)}" for k, v in value.items())
+    if isinstance(value, str):
+        if value in VALUE_LABELS:
+            return VALUE_LABELS[value]
+        when = _timestamp(value)
+        return when if when is not None else value
+    return str(value)
+
+
+def _timestamp(text: str) -> str | None:
+    if len(text) < 16 or not text[:4].isdigit() or text[4] != "-" or "T" not in text:
+        return None
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if at.tzinfo is not None:
+        at = at.astimezone(clock.LOCAL_TZ)
+    return f"{at.year}年{at.month}月{at.day}日 {at:%H:%M}"
+
+
+def details(event: SystemEvent, departments: dict[int, str] | None = None) -> list[tuple[str, str]]:
+    """(label, value) pairs of a row's detail, in Chinese, for the log page. ``departments`` (id → name)
+    names the department ids that rows written before names were recorded (token.issued) still hold."""
+    out = []
+    for key, value in (event.detail or {}).items():
+        if key == "departments" and departments and isinstance(value, list):
+            value = [departments.get(v, f"部门 {v}") if isinstance(v, int) else v for v in value]
+        out.append((DETAIL_LABELS.get(key, key), detail_value(key, value)))
+    return out
 
 TARGET_MAX = 200
 HEAD_ID = 1

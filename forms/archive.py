@@ -36,7 +36,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import archive, audit, clock, systemlog
+from engine.disclosure.codes import ANSWER_TYPES, DELIVERIES
 from engine.errors import InvalidState, NotFound
+from engine.exchange import report
 from engine.models import (
     Case,
     CaseArchive,
@@ -55,9 +57,16 @@ from engine.service.common import lock_case, settings_of
 from . import documents
 from .materials import materials_of, versions_of
 from .models import CaseDocument, CaseFact, CaseFieldChange
+from .service import step_form
 
 RECORD_FORMAT = "sunhall-case-record/1"
 CASE_FILE = "全案卷宗"
+EXTENSION_STATES = {"requested": "待审批", "approved": "已批准", "refused": "未批准"}
+archive.ACTION_NAMES.update({**documents.ACTIONS, **report.ACTIONS})
+#: case data kept by services outside the flow's forms (政府信息公开), labelled for the package
+DATA_LABELS = {"office": "承办机关", "route": "审查结果", "bodies": "承办单位", "approved": "答复书审批",
+               "proposed_type": "拟答复类型", "secrecy_reviewed": "保密审查", "delivered_by": "送达方式",
+               "handler": "办理人"}
 
 
 def _row(obj, skip: tuple[str, ...] = ()) -> dict:
@@ -190,7 +199,8 @@ def case_record(session: Session, case: Case, users: dict[int, str], departments
     pauses = [{**_row(p), "kind_label": PAUSE_KINDS.get(p.kind, p.kind), "started_by": users.get(p.started_by_id, ""),
                "ended_by": users.get(p.ended_by_id, "")}
               for p in session.scalars(select(CasePause).where(CasePause.case_id == case.id).order_by(CasePause.id))]
-    extensions = [{**_row(x), "requested_by": users.get(x.requested_by_id, ""), "approver": users.get(x.approver_id, "")}
+    extensions = [{**_row(x), "requested_by": users.get(x.requested_by_id, ""), "approver": users.get(x.approver_id, ""),
+                   "state_label": EXTENSION_STATES.get(x.state, x.state)}
                   for x in session.scalars(select(CaseExtension).where(CaseExtension.case_id == case.id)
                                            .order_by(CaseExtension.id))]
     changes = [{**_row(c), "changed_by": users.get(c.changed_by_id, "")}
@@ -206,7 +216,52 @@ def case_record(session: Session, case: Case, users: dict[int, str], departments
                    "channel": CHANNELS.get(case.channel, case.channel), "received_by": users.get(case.received_by_id, ""),
                    "accepted_by": users.get(case.accepted_by_id, "")},
         "tasks": tasks, "pauses": pauses, "extensions": extensions, "field_changes": changes, "facts": facts,
+        "form_fields": form_fields(session, case),
     }
+
+
+def form_fields(session: Session, case: Case) -> list[dict]:
+    """The case's form data as the case page shows it: each field's label and its value in words,
+    beside the raw value (``case.json`` keeps both, so the reader needs no form definition)."""
+    sf = step_form(session, case, None)
+    specs = {f["name"]: f for f in (sf.form.fields if sf.form else [])}
+    codes = dict(session.execute(select(Department.code, Department.name)).all())
+    out = []
+    for name, value in (case.data or {}).items():
+        if name == "external" or sf.access.get(name) == "hidden":
+            continue
+        spec = specs.get(name)
+        label = spec["label"] if spec else DATA_LABELS.get(name, name)
+        out.append({"name": name, "label": label, "value": audit.canonical(value),
+                    "text": documents._display(spec, value) if spec else data_text(name, value, codes)})  # as the 全案卷宗
+    return out
+
+
+def data_text(name: str, value, departments: dict[str, str] | None = None) -> str:
+    """A value of case data no form describes, in words (also for packages written without them)."""
+    departments = departments or {}
+    if value is None or value == "" or value == []:
+        return "（未填写）"
+    if name in ("office", "bodies"):
+        return "、".join(departments.get(v, v) for v in (value if isinstance(value, list) else [value]))
+    if name == "route":
+        return {"assign": "交有关单位办理", "direct": "直接答复"}.get(value, str(value))
+    if name == "approved":
+        return "同意" if value is True else "不同意" if value is False else str(value)
+    if name == "proposed_type":
+        answer = ANSWER_TYPES.get(value)
+        return answer.label if answer else str(value)
+    if name == "secrecy_reviewed":
+        return "已审查" if value is True else "未审查"
+    if name == "delivered_by":
+        return DELIVERIES.get(value, str(value))
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list):
+        return "、".join(data_text("", v) for v in value)
+    if isinstance(value, dict):
+        return "，".join(f"{k}：{data_text(k, v)}" for k, v in value.items())
+    return str(value)
 
 
 # --- export --------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from engine import clock
 from engine.calendar import load_calendar
 from engine.certificates import CERT_TYPES
 from engine.exchange.report import ACTIONS as EXTERNAL_ACTIONS
+from engine.exchange.report import system_label
 from engine.models import Case, CaseEvent, CasePause, CaseTask, Department, Post, User
 from engine.service.common import specs_for
 from forms.documents import ACTIONS
@@ -124,8 +125,8 @@ def event_text(event: CaseEvent, names: dict[str, str]) -> str:
         said.append(f"答复期限：{date_text(detail['answer_by'])}")
     if event.action in EXTERNAL_ACTIONS:
         said.extend(_reported(detail))
-    if said:
-        text += "：" + "，".join(said)
+    if said:  # each part is a phrase: a sentence's own full stop would read 。，
+        text += "：" + "，".join(part.rstrip("。；，.;, ") for part in said)
     steps = (event.after or {}).get("steps") or []
     if steps and event.action not in ("claim", "unclaim", "assign"):
         text += " → " + "、".join(names.get(s, "未命名环节") for s in steps)
@@ -155,11 +156,16 @@ def _reported(detail: dict) -> list[str]:
     return out
 
 
+def post_names(session: Session) -> dict[tuple[int, str], str]:
+    """Every post's name by (department id, code)."""
+    return {(p.department_id, p.code): p.name for p in session.scalars(select(Post))}
+
+
 def replay(session: Session, case: Case) -> dict:
     calendar = load_calendar(session)
     users = {u.id: u.name for u in session.scalars(select(User))}
     depts = {d.id: d.name for d in session.scalars(select(Department))}
-    posts = {(p.department_id, p.code): p.name for p in session.scalars(select(Post))}
+    posts = post_names(session)
     files = {str(m.id): m.file_name or m.name for m in session.scalars(select(CaseMaterial)
                                                                       .where(CaseMaterial.case_id == case.id))}
     names = step_names(session, case)
@@ -186,9 +192,9 @@ def replay(session: Session, case: Case) -> dict:
         "alerts": list(session.scalars(select(Alert).where(Alert.case_id == case.id).order_by(Alert.created_at))),
         "events": [EventLine(e, event_text(e, names)) for e in events],
         "form": form, "users": users, "step_names": names,
-        "external": {"system": case.source, "external_id": case.external_id, "reported_at": case.reported_at,
-                     **((case.data or {}).get("external") or {})} if case.source else None,
+        "external": {**((case.data or {}).get("external") or {}), "system": case.source, "label": system_label(case),
+                     "external_id": case.external_id, "reported_at": case.reported_at} if case.source else None,
     }
 
 
-__all__ = ["date_text", "event_text", "replay", "step_names", "value_text"]
+__all__ = ["date_text", "event_text", "post_names", "replay", "step_names", "value_text"]

@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from engine import clock
@@ -146,7 +146,9 @@ def origin_filter(origin: str | None):
 
 def performance_by_department(session: Session, start: date, end: date, origin: str | None = None) -> list[Row]:
     """Cases received in [start, end) by the department handling them (own and external ones alike,
-    or only one ``origin``)."""
+    or only one ``origin``). 投诉件数 follows the origin too: with ``external`` only complaints about
+    an external case, with ``own`` the others (also those about no case in particular); a department
+    with neither cases nor complaints of that origin is left out."""
     today = clock.today()
     calendar = load_calendar(session)
     depts = {d.id: d for d in session.scalars(select(Department).order_by(Department.id))}
@@ -175,8 +177,14 @@ def performance_by_department(session: Session, start: date, end: date, origin: 
                 row.denied += c.result.startswith("不予")
         elif c.state in ("received", "accepted") and c.deadline is not None and c.deadline < today:
             row.overdue += 1
-    for dept_id, count in session.execute(select(Complaint.department_id, func.count()).where(
-            Complaint.received_at >= _at(start), Complaint.received_at < _at(end)).group_by(Complaint.department_id)):
+    complained = select(Complaint.department_id, func.count()).where(
+        Complaint.received_at >= _at(start), Complaint.received_at < _at(end))
+    if origin == "external":  # only complaints about an external case
+        complained = complained.join(Case, Case.id == Complaint.case_id).where(Case.source.is_not(None))
+    elif origin == "own":  # complaints about our own cases and those about no case in particular
+        complained = complained.outerjoin(Case, Case.id == Complaint.case_id).where(
+            or_(Complaint.case_id.is_(None), Case.source.is_(None)))
+    for dept_id, count in session.execute(complained.group_by(Complaint.department_id)):
         rows[dept_id].complaints += count
     return [r for r in rows.values() if r.cases or r.complaints]
 

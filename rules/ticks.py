@@ -13,6 +13,7 @@ from engine import clock, incidents
 from engine.calendar import load_calendar
 from engine.db import Database
 from engine.errors import InvalidInput, SunhallError
+from engine.exchange.report import system_label
 from engine.models import Case, CaseEvent, CaseTask, Item, ItemVersion, SchedulerLease
 
 from .context import active_rules
@@ -200,7 +201,7 @@ def _message(session: Session, rule, case: Case, task: CaseTask | None, now, lat
                 later.append(dict(case_id=case.id, task_id=None, rule_code=rule.code, fire_at=_at(due + timedelta(days=1))))
             return None
         since = clock.local_date(case.reported_at or case.received_at)
-        return (f"外部办件（{case.source}，流水号 {case.external_id}）自 {since} 起没有新的报送，已超过下一期限 {due}"
+        return (f"外部办件（{system_label(case)}，流水号 {case.external_id}）自 {since} 起没有新的报送，已超过下一期限 {due}"
                 "（关键数据未报送）。")
     if rule.type == "inactivity":
         last = session.scalar(select(CaseEvent.at).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq.desc()))

@@ -125,7 +125,9 @@ def test_the_template_has_the_chinese_headers(run):
     assert wb.sheetnames == ["说明", "行政区划", "部门", "岗位", "账号", "事项"]
     assert next(wb["事项"].iter_rows(values_only=True))[:3] == ("事项编码*", "事项名称*", "部门代码*")
     plan = run(imports.check, As("admin"), imports.template())
-    assert plan.ok and plan.counts() == {s: (0, 0) for s in imports.SHEETS}  # empty sheets: nothing to do
+    # the unmodified template has nothing to import: said so, and nothing to confirm (QA finding 20)
+    assert not plan.ok and [p.message for p in plan.problems] == ["工作簿中没有可导入的行。"]
+    assert plan.counts() == {s: (0, 0) for s in imports.SHEETS}
 
 
 @pytest.mark.usefixtures("restore_org")
@@ -216,3 +218,25 @@ def test_the_import_pages(app, database, tmp_path):
     assert twice.status_code == 404
     with database.transaction(write=False) as s:
         assert s.scalars(select(User).where(User.staff_no == "wl001")).one().department.code == "wlj"
+
+
+@pytest.mark.usefixtures("restore_org")
+def test_the_import_takes_the_pages_level_names_and_its_rules(run):
+    """The same level words and region rules as the page; codes unique ignoring case; post codes lower-case."""
+    plan = run(imports.check, As("admin"), workbook(
+        行政区划=[["530930104000", "向阳乡", "乡（镇、街道）", "530930"],
+                  ["530932105000", "别县乡", "乡", "530930"],
+                  ["530000000009", "省下村", "村", "530000"]],
+        部门=[["ZFB", "另一个政务局", "530930", None, None, None, None],
+              ["wlj", "文旅局", "530930", None, None, None, None],
+              ["wlj2", "文旅局", "530930", None, None, None, None]],
+        岗位=[["wlj", "WINDOW", "窗口"]],
+        账号=[["SC001", "重名", "wlj", None, None], ["wl009", "甲", "wlj", None, None],
+              ["WL009", "乙", "wlj", None, None]]))
+    by_row = {(p.sheet, p.row): p.message for p in plan.problems}
+    assert ("行政区划", 2) not in by_row  # 乡（镇、街道） is a level the import knows
+    assert "应以上级“阳光县”的代码前缀 530930 开头" in by_row[("行政区划", 3)]
+    assert "村（社区）级区划不能直接设在省级" in by_row[("行政区划", 4)]
+    assert "只差大小写" in by_row[("部门", 2)] and "同一上级下已有名为“文旅局”" in by_row[("部门", 4)]
+    assert "须为小写英文字母" in by_row[("岗位", 2)]
+    assert "与已有的 sc001 只差大小写" in by_row[("账号", 2)] and "与第 3 行重复" in by_row[("账号", 4)]

@@ -145,8 +145,11 @@ def test_an_administrator_builds_a_department_a_post_and_an_account(run, databas
     assert [p.code for p in saved.posts] == ["window"] and saved.posts[0].department_id == section.id
     assert passwords.verify_password(saved.password_hash, password)
     assert "文明（wl001）" in _last_log(database, "account.created").target
-    assert _last_log(database, "org.post_changed").detail == {"kind": "新建"}
-    assert "阳光县文化和旅游局" in _last_log(database, "org.department_changed").target or True
+    # creations are logged as creations (QA finding 21), not as 修改…：新建
+    assert "窗口受理（window）" in _last_log(database, "org.post_created").target
+    assert _last_log(database, "org.department_created").target == "市场股（wlj-sc）"
+    assert "上级部门：" in _last_log(database, "org.department_created").detail["kind"]
+    assert _last_log(database, "org.post_changed") is None
 
 
 def test_every_problem_of_a_form_is_named_in_chinese(run, restore_org):
@@ -430,3 +433,125 @@ def test_outbox_lists_and_requeues(app, database, restore_org):
     assert _last_log(database, "notify.requeued").detail["reason"] == "网关返回 500"
     again = client.post(f"/admin/outbox/notifications/{note_id}/requeue", data={"csrf_token": token})
     assert again.status_code == 409 and "只能重新发送" in again.get_data(as_text=True)
+
+
+# ------------------------------------------------------------------ QA findings (issue 14 review)
+
+def test_codes_are_unique_ignoring_case_and_width(run, restore_org):
+    """工号, 部门代码 and 岗位代码 are half-width and compared ignoring case: SC001 beside sc001 was possible."""
+    with pytest.raises(InvalidInput, match="与已有的 sc001 只差大小写") as exc:
+        run(orgadmin.create_user, As("admin"), {"staff_no": "SC001", "name": "重名", "department": "zfb"})
+    assert "staff_no" in exc.value.details["errors"]
+    dept = run(orgadmin.create_department, As("admin"), {"code": "ＱＡ１", "name": "质检一科", "region": "530930"})
+    assert dept.code == "QA1"  # full-width typed by an input method → half-width
+    with pytest.raises(InvalidInput, match="与已有的 QA1 只差大小写"):
+        run(orgadmin.create_department, As("admin"), {"code": "qa1", "name": "质检二科", "region": "530930"})
+    with pytest.raises(InvalidInput, match="须为小写英文字母.*window"):
+        run(orgadmin.create_post, As("admin"), dept.id, "WINDOW", "窗口")
+    run(orgadmin.create_post, As("admin"), dept.id, "window", "窗口")
+    with pytest.raises(InvalidInput, match="已有岗位代码 window"):
+        run(orgadmin.create_post, As("admin"), dept.id, "Window", "又一个窗口")
+
+
+def test_two_departments_of_one_name_under_one_parent_are_refused(run, restore_org):
+    run(orgadmin.create_department, As("admin"), {"code": "wlj", "name": "文旅局", "region": "530930"})
+    with pytest.raises(InvalidInput, match="同一上级下已有名为“文旅局”的部门（部门代码 wlj）"):
+        run(orgadmin.create_department, As("admin"), {"code": "wlj2", "name": "文旅局", "region": "530930"})
+    run(orgadmin.create_department, As("admin"), {"code": "wlj-a", "name": "文旅局", "region": "530930", "parent": "wlj"})
+    other = run(orgadmin.create_department, As("admin"), {"code": "wlj3", "name": "文旅三局", "region": "530930"})
+    with pytest.raises(InvalidInput, match="同一上级下已有名为"):
+        run(orgadmin.update_department, As("admin"), other.id, {"name": "文旅局", "region": "530930"})
+
+
+def test_regions_follow_level_order_and_code_prefix(run, database, restore_org):
+    with pytest.raises(InvalidInput, match="村（社区）级区划不能直接设在省级"):
+        run(orgadmin.create_region, As("admin"), code="530000000001", name="某村", level="village", parent_code="530000")
+    with pytest.raises(InvalidInput, match="应以上级“阳光县”的代码前缀 530930 开头"):
+        run(orgadmin.create_region, As("admin"), code="530932104000", name="某乡", level="township",
+            parent_code="530930")
+    # the page's own level name (乡（镇、街道）) and the short forms are the same words as the import's
+    town = run(orgadmin.create_region, As("admin"), code="530930104000", name="向阳乡", level="乡（镇、街道）",
+               parent_code="530930")
+    assert town.level == "township"
+    assert _last_log(database, "org.region_created").target == "向阳乡（530930104000）"
+    run(orgadmin.create_region, As("admin"), code="530930104201", name="向阳村", level="村", parent_code="530930104000")
+    with pytest.raises(InvalidInput, match="应以上级“向阳乡”的代码前缀 530930104 开头"):
+        run(orgadmin.create_region, As("admin"), code="530930105201", name="别村", level="village",
+            parent_code="530930104000")
+
+
+def test_unlocking_an_account_that_is_not_locked_says_so(run, database, restore_org):
+    before = _last_log(database, "account.unlocked")
+    with pytest.raises(InvalidState, match="账号未被锁定"):
+        run(orgadmin.unlock, As("admin"), "sc002")
+    after = _last_log(database, "account.unlocked")
+    assert (before.seq if before else None) == (after.seq if after else None)  # no log line
+
+
+def test_a_password_with_a_control_character_is_refused(app, database, restore_org):
+    with pytest.raises(InvalidInput, match="含有不可见的控制字符（U\\+0000）"):
+        passwords.check_new_password("Neues-Pass-9\x00")
+    with database.transaction() as s:
+        user = s.scalars(select(User).where(User.staff_no == "sc002")).one()
+        with pytest.raises(InvalidInput, match="控制字符"):
+            passwords.set_password(user, "Neues\x07Pass-9")
+    client = _client(app, "sc002")
+    from webapp.demo.county import DEMO_PASSWORD
+    page = client.post("/account/password", data={"csrf_token": _token(client, "/account/password"),
+                                                  "current": DEMO_PASSWORD, "new": "Neues\x00Pass-9",
+                                                  "again": "Neues\x00Pass-9"})
+    assert page.status_code == 422 and "控制字符" in page.get_data(as_text=True)
+    assert passwords.verify_password(_user(database, "sc002").password_hash, DEMO_PASSWORD)
+
+
+def test_the_log_page_reads_in_chinese(app, run, database, restore_org):
+    """Every key any code records has a Chinese label; values read as Chinese (QA finding 3)."""
+    import pathlib
+    from datetime import datetime
+
+    from engine import apitokens, clock, systemlog
+    keys = set()
+    for root in ("engine", "webapp", "forms", "rules"):
+        for path in pathlib.Path(root).rglob("*.py"):
+            text = path.read_text(encoding="utf-8")
+            for call in re.finditer(r"systemlog\.record\(.*?\)\n", text, re.S):
+                keys |= set(re.findall(r'"(\w+)":', call.group(0)))
+    assert keys - set(systemlog.DETAIL_LABELS) == set()
+    zfb = _dept(database, "zfb")
+    run(apitokens.issue, As("admin"), name="住建审批系统报送", user_id=_user(database, "admin").id,
+        department_ids=[zfb.id], verbs=["read", "report"], system_code="zjj-sys",
+        expires_at=datetime(2027, 12, 31, 23, 59, 59, tzinfo=clock.LOCAL_TZ))
+    html = _client(app).get("/admin/log").get_data(as_text=True)
+    row = html.split("发放接口令牌", 1)[1].split("</tr>", 1)[0]
+    assert f"限于部门：{zfb.name}" in row and "权限：查询、报送外部办件" in row
+    assert "有效期至：2027年12月31日 23:59" in row and "prefix" not in row and "['" not in row
+    assert systemlog.detail_value("system_code", None) == "（无）" and systemlog.detail_value("bound", True) == "是"
+    assert systemlog.detail_value("kind", "written") == "写入" and systemlog.detail_value("departments", [4]) == "4"
+
+
+def test_outbox_tells_the_truth_about_delivery(app, database, restore_org, monkeypatch):
+    import dataclasses
+
+    from engine import clock
+    now = clock.now()
+    with database.transaction() as s:
+        s.add(FeedMessage(delivery_id="d-2", case_number="XK2", kind="correction", payload={}, state="dead",
+                          attempts=8, next_attempt_at=now, created_at=now))
+        s.add(Notification(channel="sms", recipient="13800000000", subject="受理通知", body="已受理",
+                           ref="case:530930XK2", state="failed", attempts=5, error="x", created_at=now))
+        s.add(Notification(channel="email", recipient="a@example.cn", subject="答复", body="已答复",
+                           ref="info_request:GK2026001", state="sent", attempts=1, created_at=now))
+        s.flush()
+        feed_id = s.scalars(select(FeedMessage.id).where(FeedMessage.delivery_id == "d-2")).one()
+    quiet = dataclasses.replace(app.extensions["sunhall_settings"], feed_url="", sms_gateway_url="", smtp_host="")
+    monkeypatch.setitem(app.extensions, "sunhall_settings", quiet)
+    client = _client(app)
+    html = client.get("/admin/outbox").get_data(as_text=True)
+    assert "<td>补正告知</td>" in html and "<td>correction</td>" not in html
+    assert "办件 530930XK2" in html and "信息公开申请 GK2026001" in html and "case:" not in html
+    assert "未配置省级平台地址" in html and html.count("只写入日志，未实际发送") == 2
+    response = client.post(f"/admin/outbox/feed/{feed_id}/requeue", data={"csrf_token": _token(client)},
+                           follow_redirects=True)
+    text = response.get_data(as_text=True)
+    assert "不会发出" in text and "立即重试" not in text
+    assert _last_log(database, "feed.requeued").detail["kind"] == "补正告知"

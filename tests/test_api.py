@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+import secrets
 from datetime import timedelta
 
 import pytest
@@ -40,7 +41,7 @@ def token(run, database):
         def go(s, admin):
             user = s.scalars(select(User).where(User.staff_no == staff_no)).one()
             ids = list(s.scalars(select(Department.id).where(Department.code.in_(list(departments)))))
-            return apitokens.issue(s, admin, name=f"测试系统（{staff_no}）", user_id=user.id, department_ids=ids,
+            return apitokens.issue(s, admin, name=f"测试系统（{staff_no}）{secrets.token_hex(3)}", user_id=user.id, department_ids=ids,
                                    verbs=list(verbs), **kw)
         return run(go, As("admin"))[1]
 
@@ -98,7 +99,7 @@ def test_no_invalid_revoked_or_expired_token_is_401_and_refusals_are_logged(clie
         assert "过期" in problem_of(client.get("/api/v1/me", headers=bearer(expiring)), 401, "unauthenticated")["detail"]
     with database.transaction(write=False) as s:
         refused = [e.target for e in s.scalars(select(SystemEvent).where(SystemEvent.action == "token.refused"))]
-    assert f"测试系统（zj001）（{row.prefix}）" in refused and apitokens.UNKNOWN in refused
+    assert f"{row.name}（{row.prefix}）" in refused and apitokens.UNKNOWN in refused
 
 
 def test_a_token_needs_the_verb_and_the_department(client, token, run, database, company):
@@ -448,3 +449,31 @@ def test_the_document_is_openapi_3_served_without_a_ui(client):
     assert "application/problem+json" in problem
     for path in ("/api/v1/swagger-ui", "/api/v1/redoc", "/api/v1/rapidoc"):
         assert client.get(path).status_code == 404
+
+
+def test_an_external_cases_tasks_cannot_be_claimed_or_worked(app, run, database, frozen_clock):
+    """A reported case is worked in its department's own system: its open step says can_claim and
+    can_work false (every command answers 409), even to a person who holds the step's post."""
+    from datetime import datetime
+
+    from engine.exchange import report
+    from engine.models import CaseTask
+
+    at = datetime(2026, 9, 25, 9, 30, tzinfo=clock.LOCAL_TZ)
+    with database.transaction(write=False) as s:
+        dept = s.scalars(select(Department.id).where(Department.code == "scjgj")).one()
+    data = {"external_id": "SPXK-API-1", "item_code": FOOD, "applicant": dict(APPLICANT), "received_at": at,
+            "accepted_at": at, "steps": [{"id": "s1", "code": "decide", "name": "决定", "post": "approve",
+                                           "started_at": at, "time_limit": 3}]}
+    outcome = run(lambda s, actor: report.report_case(s, actor, report.Reporter("scj-spxk", (dept,)), data),
+                  As("sc001"))
+    with database.transaction(write=False) as s:
+        task_id = s.scalars(select(CaseTask.id).where(CaseTask.case_id == outcome.case.id)).one()
+    client = app.test_client()
+    login(client, "sc006")  # holds 批准 (approve) at 市场监管局
+    one = client.get(f"/api/v1/tasks/{task_id}")
+    assert one.status_code == 200, one.get_data(as_text=True)
+    assert (one.get_json()["can_claim"], one.get_json()["can_work"]) == (False, False)
+    listed = client.get(f"/api/v1/cases/{outcome.case.id}/tasks").get_json()
+    rows = listed["items"] if isinstance(listed, dict) else listed
+    assert rows and all(not r["can_claim"] and not r["can_work"] for r in rows)

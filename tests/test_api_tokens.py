@@ -142,3 +142,37 @@ def test_refusals_are_logged_at_most_once_a_minute_per_token(run, database, toke
     assert [r.target for r in rows] == [f"被吊销的系统（{token.prefix}）", apitokens.UNKNOWN,
                                         f"被吊销的系统（{token.prefix}）"]
     assert rows[0].detail["address"] == "10.0.0.9" and secret not in str(rows[0].detail)
+
+
+def test_names_are_unique_among_working_tokens_and_the_log_reads_in_chinese(run, database, tokens_cleanup):
+    scjgj, sc001 = _dept(database, "scjgj"), _user(database, "sc001")
+
+    def issue(name):
+        return run(lambda s, a: apitokens.issue(s, a, name=name, user_id=sc001, department_ids=[scjgj],
+                                                verbs=["read"]), As("admin"))
+    token, _ = issue("审批系统")
+    with pytest.raises(InvalidInput, match="已有一个名为“审批系统”的有效令牌") as exc:
+        issue("审批系统")
+    assert exc.value.details["field"] == "name"
+    run(lambda s, a: apitokens.revoke(s, a, token.id), As("admin"))
+    issue("审批系统")  # the revoked one no longer holds the name
+    detail = _log(database, "token.issued")[-1].detail
+    with database.transaction(write=False) as s:
+        assert detail["departments"] == [s.get(Department, scjgj).name] and detail["verbs"] == ["查询"]
+        assert detail["user"] == f"{s.get(User, sc001).name}（sc001）"
+
+
+def test_the_tokens_page_shows_departments_and_warns_beyond_the_account(app, database, tokens_cleanup):
+    from .webhelpers import _csrf, login
+    client = app.test_client()
+    login(client, "admin")
+    token = _csrf(client.get("/admin/tokens").get_data(as_text=True))
+    zfb, sc001 = _dept(database, "zfb"), _user(database, "sc001")
+    with database.transaction(write=False) as s:
+        zfb_name, home = s.get(Department, zfb).name, s.get(User, sc001).department_id
+    assert home != zfb
+    html = client.post("/admin/tokens", data={"csrf_token": token, "name": "越界令牌", "user_id": str(sc001),
+                                              "department_ids": [str(zfb)], "verbs": ["read"]}).get_data(as_text=True)
+    assert 'id="token-beyond"' in html and zfb_name in html.split('id="token-beyond"', 1)[1].split("</p>", 1)[0]
+    row = html.split('<tr id="token-', 1)[1].split("</tr>", 1)[0]
+    assert f"<td>{zfb_name}</td>" in row

@@ -193,6 +193,18 @@ def test_export_writes_a_package_that_verifies_and_every_tampering_is_detected(c
     _rewrite(package, edit_event)
     result = cli("verify", str(package))
     assert result.exit_code == 1 and "第 3 条内容与哈希不符" in result.output and "events.json" in result.output
+    named = archive.ACTION_NAMES[chain["events"][2]["action"]]  # the action in words, never its code
+    assert f"第 3 条内容与哈希不符（记录已被修改）：{named}。" in result.output, result.output
+    assert chain["events"][2]["action_name"] == named
+
+    def old_package(entries):  # written before events.json named the actions: still named in words
+        c = json.loads(entries["events.json"])
+        for e in c["events"]:
+            e.pop("action_name", None)
+        c["events"][-1]["reason"] = "改过"
+        entries["events.json"] = json.dumps(c, ensure_ascii=False).encode()
+    assert f"：{archive.ACTION_NAMES['document']}。" in "\n".join(archive.check_chain(
+        (lambda e: (old_package(e), json.loads(e["events.json"]))[1])({"events.json": json.dumps(chain).encode()})))
 
     raw = bytearray(pristine)  # a byte flipped in the ZIP itself
     raw[len(raw) // 2] ^= 0xFF
@@ -329,6 +341,14 @@ def test_purged_case_is_read_from_its_package_and_found_by_number(cli, app, clie
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "包已校验" in html and "校验失败" not in html
     assert "杨帆" in html and "同意。" in html and "阳光县好味道餐饮有限公司" in html  # steps and opinions, record
+    # form data by its labels and in words, as the case page shows it (not `prepackaged_only False`)
+    with zipfile.ZipFile(_row(database, case.id).package_path) as z:
+        fields = json.loads(z.read("case.json"))["form_fields"]
+    assert fields and all(f["label"] != f["name"] and f["text"] for f in fields)
+    assert any(f["name"] == "prepackaged_only" and f["value"] is False and f["text"] == "否" for f in fields), fields
+    form = html.split('id="form-data"')[1].split("</section>")[0]
+    assert "prepackaged_only" not in form and "False" not in form and "True" not in form
+    assert all(f["label"] in form for f in fields)
     assert "全案卷宗.docx" in html and "营业执照-更正.pdf" in html
     # the case page, its documents and materials (whose files are gone) lead to the package
     opened = client.get(f"/cases/{case.id}")
@@ -407,3 +427,16 @@ def test_purge_names_an_old_case_without_a_package_and_removes_nothing(cli, run,
     assert cli("purge", "--as", "admin").exit_code == 0
     with database.transaction(write=False) as s:
         assert s.get(Case, case.id).workflow_state == "" and s.get(Case, case.id).state == "rejected"
+
+
+def test_case_data_without_a_form_reads_in_words(database):
+    """政府信息公开 keeps data outside any form (office, route, bodies…): a package names it in Chinese."""
+    from forms.archive import DATA_LABELS, EXTENSION_STATES, data_text
+
+    names = {"zjj": "阳光县住房和城乡建设局"}
+    said = {k: data_text(k, v, names) for k, v in {
+        "office": "zjj", "route": "assign", "bodies": ["zjj"], "approved": True, "proposed_type": "disclosed",
+        "secrecy_reviewed": True, "delivered_by": "post"}.items()}
+    assert said == {"office": "阳光县住房和城乡建设局", "route": "交有关单位办理", "bodies": "阳光县住房和城乡建设局",
+                    "approved": "同意", "proposed_type": "予以公开", "secrecy_reviewed": "已审查", "delivered_by": "邮寄"}
+    assert all(k in DATA_LABELS for k in said) and EXTENSION_STATES["approved"] == "已批准"

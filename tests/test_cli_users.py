@@ -95,3 +95,30 @@ def test_import_with_a_dry_run(sunhall, database, tmp_path):
     assert _user(database, "wl001").department.code == "wlj"
     twice = sunhall("import", str(good), "--as", "admin")
     assert twice.exit_code == 0 and "事项：可新建 0 条，已存在跳过 2 条" in twice.output
+
+
+def test_unlock_needs_as_and_says_when_nothing_is_locked(sunhall, database):
+    from datetime import timedelta
+
+    from engine import clock
+    refused = sunhall("unlock", "sc002")
+    assert refused.exit_code == 2 and "--as" in refused.output
+    before = _count_unlocks(database)
+    idle = sunhall("unlock", "sc002", "--as", "admin")
+    assert idle.exit_code != 0 and "账号未被锁定" in idle.output and _count_unlocks(database) == before
+    with database.transaction() as s:
+        s.scalars(select(User).where(User.staff_no == "sc002")).one().locked_until = clock.now() + timedelta(minutes=9)
+    done = sunhall("unlock", "sc002", "--as", "admin")
+    assert done.exit_code == 0 and "已解锁" in done.output and _count_unlocks(database) == before + 1
+
+
+def _count_unlocks(database) -> int:
+    with database.transaction(write=False) as s:
+        return len(s.scalars(select(SystemEvent).where(SystemEvent.action == "account.unlocked")).all())
+
+
+def test_help_says_required_in_chinese():
+    for args in (["users", "create", "--help"], ["archive", "export", "--help"], ["users", "unlock", "--help"]):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0 and "[required]" not in result.output and "required" not in result.output
+    assert "[必填]" in CliRunner().invoke(main, ["users", "create", "--help"]).output

@@ -5,8 +5,10 @@ case must carry, within 24 hours); supervision judges them beside our own cases 
 from __future__ import annotations
 
 import copy
+import io
 import json
 import re
+import secrets
 import subprocess
 import sys
 from datetime import datetime, timedelta
@@ -18,7 +20,7 @@ from sqlalchemy import func, select
 from engine import apitokens, clock
 from engine.errors import Conflict, InvalidInput, InvalidState, PermissionDenied
 from engine.exchange import report
-from engine.models import Case, CaseEvent, CaseTask, Department, FeedMessage, User
+from engine.models import Case, CaseEvent, CaseTask, Department, FeedMessage, Post, User
 from engine.service import claim, complete_task, worklist
 from rules import reports
 from rules.models import Alert
@@ -29,6 +31,7 @@ from tests.webhelpers import login
 
 ITEM = "015309300002"  # 食品经营许可, 阳光县市场监督管理局, 承诺 15 个工作日
 SYSTEM = "scj-spxk"
+SYSTEM_NAME = "市场监管审批系统"
 CLIENT = Path(__file__).resolve().parents[1] / "docs" / "examples" / "department_client.py"
 
 
@@ -58,7 +61,8 @@ def sample(external_id: str = "SPXK-2026-0001") -> dict:
 @pytest.fixture
 def reporter(database) -> report.Reporter:
     with database.transaction(write=False) as s:
-        return report.Reporter(SYSTEM, (s.scalars(select(Department.id).where(Department.code == "scjgj")).one(),))
+        return report.Reporter(SYSTEM, (s.scalars(select(Department.id).where(Department.code == "scjgj")).one(),),
+                               system_name=SYSTEM_NAME)
 
 
 def push(run, reporter, data, staff="sc001"):
@@ -239,6 +243,81 @@ def test_statistics_count_external_cases_beside_own_ones(database, run, reporter
         assert reports.dashboard(s)["open_cases"] >= 2
 
 
+def test_statistics_by_origin_count_only_that_origins_complaints_and_the_export_says_so(app, database, run, reporter,
+                                                                                      frozen_clock, person):
+    """With 外部系统报送 chosen, 投诉件数 counts only complaints about external cases, and a department
+    with neither external cases nor such complaints is not listed (it said 办件量 0, 投诉件数 2)."""
+    from openpyxl import load_workbook
+
+    from engine.service import start_case
+    from rules import complaints
+
+    own = run(start_case, ITEM, person, As("sc001"))
+    push(run, reporter, sample())
+    with database.transaction(write=False) as s:
+        health = s.scalars(select(Department.id).where(Department.code == "wsjkj")).one()
+    for number, dept in ((own.number, None), (None, health)):
+        run(lambda s, actor, n=number, d=dept: complaints.receive(
+            s, actor, channel="phone", complainant="王五", contact="13800001111", content="办理太慢。",
+            department_id=d, case_number=n), As("jw001"))
+    with database.transaction(write=False) as s:
+        start, end = datetime(2026, 7, 1).date(), datetime(2026, 10, 1).date()
+        every = {r.key: r for r in reports.performance_by_department(s, start, end)}
+        external = {r.key: r for r in reports.performance_by_department(s, start, end, origin="external")}
+        ours = {r.key: r for r in reports.performance_by_department(s, start, end, origin="own")}
+    assert (every["scjgj"].complaints, every["wsjkj"].complaints, every["wsjkj"].cases) == (1, 1, 0)
+    assert external["scjgj"].complaints == 0 and "wsjkj" not in external
+    assert ours["scjgj"].complaints == 1 and ours["wsjkj"].complaints == 1
+    client = app.test_client()
+    login(client, "jw001")
+    page = client.get("/supervision/performance?period=2026Q3&origin=external").get_data(as_text=True)
+    assert "阳光县市场监督管理局" in page and "阳光县卫生健康局" not in page
+    sheet = client.get("/supervision/performance.xlsx?period=2026Q3&origin=external")
+    assert sheet.status_code == 200
+    title = load_workbook(io.BytesIO(sheet.data)).active["A1"].value
+    assert "（外部报送办件）" in title, title
+    plain = load_workbook(io.BytesIO(client.get("/supervision/performance.xlsx?period=2026Q3").data)).active["A1"].value
+    assert "外部" not in plain and "本平台" not in plain
+
+
+def test_pages_name_the_reporting_system_and_posts_in_words(app, database, run, reporter, frozen_clock):
+    """Seen by QA: the 外部 badges were white on nothing, the system appeared as its code
+    (部门业务系统（zjj-spxt）), posts as codes (review) and opinions ended 。，."""
+    outcome = push(run, reporter, sample())
+    with database.transaction(write=False) as s:
+        assert s.get(Case, outcome.case.id).data["external"]["system_name"] == SYSTEM_NAME
+        assert report.external_view(s, s.get(Case, outcome.case.id))["system_name"] == SYSTEM_NAME
+        review = s.scalars(select(Post.name).join(Department, Department.id == Post.department_id).where(
+            Department.code == "scjgj", Post.code == "review")).one()
+    label = f"{SYSTEM_NAME}（{SYSTEM}）"
+    client = app.test_client()
+    login(client, "sc006")
+    staff = client.get(f"/cases/{outcome.case.id}").get_data(as_text=True)
+    assert f"此办件由部门业务系统{label}报送" in staff and f"SPXK-2026-0001（{label}）" in staff
+    assert f"阳光县市场监督管理局·{review}" in staff and "<td>review</td>" not in staff
+    assert 'class="badge external"' in staff
+    client = app.test_client()
+    login(client, "jw001")
+    page = client.get(f"/supervision/cases/{outcome.case.id}").get_data(as_text=True)
+    assert f"此办件由部门业务系统{label}报送" in page and f"（{SYSTEM}）报送" not in page.replace(label, "")
+    assert "意见：材料齐全，符合条件，办理人：陈静" in page and "。，" not in page
+    assert 'class="badge external" id="replay-external"' in page
+    css = (Path(__file__).resolve().parents[1] / "webapp" / "static" / "sunhall.css").read_text()
+    rule = re.search(r"\.badge\.external\s*\{([^}]*)\}", css)
+    assert rule and "background" in rule.group(1) and re.search(r"(^|;)\s*color:\s*#(?!fff)", rule.group(1)), \
+        "the 外部 badge needs its own background and a dark text colour (the .badge default is white text)"
+
+
+def test_without_a_name_given_the_system_is_named_by_its_account(database, run, frozen_clock):
+    with database.transaction(write=False) as s:
+        dept = s.scalars(select(Department.id).where(Department.code == "scjgj")).one()
+        account = s.scalars(select(User.name).where(User.staff_no == "sc001")).one()
+    outcome = push(run, report.Reporter(SYSTEM, (dept,)), sample())
+    with database.transaction(write=False) as s:
+        case = s.get(Case, outcome.case.id)
+        assert report.system_name(case) == account and report.system_label(case) == f"{account}（{SYSTEM}）"
+
+
 # --- over HTTP: the endpoint, its refusals, and the reference client against a running server --------
 
 def issue_token(database, departments=("scjgj",), verbs=("report",), system=SYSTEM) -> str:
@@ -246,7 +325,7 @@ def issue_token(database, departments=("scjgj",), verbs=("report",), system=SYST
         admin = s.scalars(select(User).where(User.staff_no == "admin")).one()
         clerk = s.scalars(select(User).where(User.staff_no == "sc001")).one()
         ids = list(s.scalars(select(Department.id).where(Department.code.in_(departments))))
-        _, secret = apitokens.issue(s, admin, name=f"测试令牌{system}", user_id=clerk.id, department_ids=ids,
+        _, secret = apitokens.issue(s, admin, name=f"测试令牌{system}-{secrets.token_hex(3)}", user_id=clerk.id, department_ids=ids,
                                     verbs=list(verbs), system_code=system)
     return secret
 

@@ -206,10 +206,20 @@ def test_command_line_mistakes_are_said_in_chinese():
 
 
 def test_unlock_on_the_command_line(database, monkeypatch):
+    """`sunhall users unlock` needs --as like every other subcommand, and only a locked account is unlocked."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from engine import clock
+    from engine.models import User
     monkeypatch.setenv("SUNHALL_DATABASE_URL", database.settings.database_url)
-    result = CliRunner().invoke(main, ["users", "unlock", "sc001"])
+    assert CliRunner().invoke(main, ["users", "unlock", "sc001"]).exit_code == 2  # no --as
+    with database.transaction() as s:
+        s.scalars(select(User).where(User.staff_no == "sc001")).one().locked_until = clock.now() + timedelta(minutes=9)
+    result = CliRunner().invoke(main, ["users", "unlock", "sc001", "--as", "admin"])
     assert result.exit_code == 0 and "已解锁 李娜（sc001）的账号" in result.output
-    missing = CliRunner().invoke(main, ["users", "unlock", "[/bold]nobody"])
+    missing = CliRunner().invoke(main, ["users", "unlock", "[/bold]nobody", "--as", "admin"])
     assert missing.exit_code == 1 and "没有工号为“[/bold]nobody”的工作人员" in missing.output
 
 

@@ -1,7 +1,6 @@
 """`sunhall users …`: accounts, roles and the Excel import on the command line — the same services
 as the administration pages (engine.orgadmin, engine.imports), acting as the administrator named by
-``--as`` (refused unless that account is an active administrator). ``unlock`` without ``--as``
-stays the console's own unlock (whoever runs it holds the database), as before."""
+``--as`` (refused unless that account is an active administrator), ``unlock`` included."""
 
 from __future__ import annotations
 
@@ -120,18 +119,15 @@ def users_reset(staff_no: str, as_: str):
 
 @group.command("unlock")
 @click.argument("staff_no")
-@_as_option(required=False)
-def users_unlock(staff_no: str, as_: str | None):
+@_as_option()
+def users_unlock(staff_no: str, as_: str):
     """立即解锁因连续输错密码而锁定的账号（STAFF_NO 为工号）。"""
     from .cli import _db, _fail, console
     staff_no = staff_no.strip()
     if not staff_no or len(staff_no) > passwords.STAFF_NO_MAX or not staff_no.isprintable():
         _fail("工号无效：不能为空、不能超过 40 个字符，也不能含控制字符。", 2)
     with _db() as db, db.transaction() as session:
-        if as_:
-            user = orgadmin.unlock(session, _actor(session, as_), staff_no)
-        else:
-            user = passwords.unlock_on_console(session, staff_no)
+        user = orgadmin.unlock(session, _actor(session, as_), staff_no)
         console.print(f"已解锁 {user.name}（{user.staff_no}）的账号，可立即重新登录。")
 
 

@@ -43,10 +43,13 @@ SOURCE_LABEL = "外部系统报送"
 
 @dataclass(frozen=True)
 class Reporter:
-    """Who reports: the token's system code and the departments it is narrowed to."""
+    """Who reports: the token's system code and the departments it is narrowed to. The system's name
+    (what a person reads: 住建审批系统) is the name of the account the token acts as, unless the
+    caller names it here; it is recorded in the case when it is first reported."""
 
     system_code: str | None
     department_ids: tuple[int, ...] = ()
+    system_name: str | None = None
 
 
 @dataclass
@@ -59,6 +62,17 @@ class Outcome:
 
 def is_external(case: Case) -> bool:
     return bool(case.source)
+
+
+def system_name(case: Case) -> str:
+    """The reporting system by name (住建审批系统), its code only when no name was recorded."""
+    return ((case.data or {}).get("external") or {}).get("system_name") or case.source or ""
+
+
+def system_label(case: Case) -> str:
+    """The reporting system for a sentence: 住建审批系统（zjj-spxt）."""
+    name = system_name(case)
+    return f"{name}（{case.source}）" if name != case.source else name
 
 
 def find(session: Session, reporter: Reporter, external_id: str) -> Case:
@@ -195,9 +209,12 @@ def _merge(session: Session, case: Case, actor: User, reporter: Reporter, data: 
     if _RANK[new_state] < _RANK[case.state]:
         raise Conflict(f"办件在本平台已是“{CASE_STATES[case.state]}”，报送的状态“{CASE_STATES[new_state]}”"
                        "早于此状态，不能回退。")
+    if created or not (case.data or {}).get("external", {}).get("system_name"):
+        case.data = {**(case.data or {}), "external": {**((case.data or {}).get("external") or {}),
+                                                       "system_name": reporter.system_name or actor.name}}
     if created:
         events.append(("external_receive", None, {"system": reporter.system_code, "external_id": case.external_id,
-                                                  "happened_at": case.received_at}))
+                                                  "system_name": system_name(case), "happened_at": case.received_at}))
         facts.append({"what": "收件", "happened_at": case.received_at.isoformat(), "task_id": None})
     _header(case, data, events)
     accepted = data.get("accepted_at")
@@ -356,7 +373,8 @@ def external_view(session: Session, case: Case) -> dict:
     tasks = session.scalars(select(CaseTask).where(CaseTask.case_id == case.id).order_by(CaseTask.created_at,
                                                                                            CaseTask.id))
     return {
-        "number": case.number, "external_id": case.external_id, "system": case.source, "item_code": case.item.code,
+        "number": case.number, "external_id": case.external_id, "system": case.source,
+        "system_name": system_name(case), "item_code": case.item.code,
         "state": case.state, "state_name": CASE_STATES.get(case.state, case.state), "result": case.result,
         "received_at": case.received_at, "accepted_at": case.accepted_at, "finished_at": case.finished_at,
         "deadline": case.deadline, "reported_at": case.reported_at,

@@ -122,7 +122,8 @@ def require_own(case: Case) -> None:
     """An external case (外部系统报送) is worked in its department's own system and only changed by its
     reports (engine.exchange): every generic command refuses it here, in one place."""
     if case.source:
-        raise InvalidState(f"办件 {case.number} 由外部系统（{case.source}）报送，只能由该系统报送更新，"
+        from ..exchange.report import system_label  # the exchange builds on this module
+        raise InvalidState(f"办件 {case.number} 由外部系统（{system_label(case)}）报送，只能由该系统报送更新，"
                            "不能在本平台办理。")
 
 

@@ -9,12 +9,13 @@ from functools import wraps
 
 from flask import Blueprint, g, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from engine import calendar as workcal
 from engine import calendar_notice as notices
 from engine import systemlog
 from engine.errors import CalendarMissing, InvalidInput, PermissionDenied
-from engine.models import User
+from engine.models import Department, User
 from engine.validation import half_width
 
 from ..db import db_session
@@ -215,8 +216,11 @@ def log():
     session = db_session()
     rows = systemlog.page(session, before_seq=before, size=LOG_PAGE)
     older = rows[-1].seq if len(rows) == LOG_PAGE and rows[-1].seq > 1 else None
+    names = dict(session.execute(select(Department.id, Department.name)).all()) \
+        if any("departments" in (e.detail or {}) for e in rows) else {}
     return render_template("admin/log.html", rows=rows, older=older, total=systemlog.count(session),
-                           actions=systemlog.ACTIONS, labels=systemlog.DETAIL_LABELS, first_page=before is None)
+                           actions=systemlog.ACTIONS, details=lambda e: systemlog.details(e, names),
+                           first_page=before is None)
 
 
 from . import accounts, org, outbox, tokens, uploads  # noqa: E402,F401  (their routes, on this blueprint)

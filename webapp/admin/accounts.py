@@ -56,7 +56,7 @@ def unlock():
     staff_no = request.form.get("staff_no", "").strip()
     if not staff_no or len(staff_no) > passwords.STAFF_NO_MAX or not staff_no.isprintable():
         raise InvalidInput("请从账号列表中选择要解锁的工号。")
-    user = passwords.unlock(db_session(), me(), staff_no)
+    user = orgadmin.unlock(db_session(), me(), staff_no)
     flash(f"已解锁 {user.name}（{user.staff_no}）的账号，可立即重新登录。")
     if request.form.get("back") == "user":
         return redirect(url_for("admin.user", staff_no=user.staff_no))

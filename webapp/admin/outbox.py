@@ -3,13 +3,23 @@ paged, with 重新报送 / 重新发送 for a message that failed (:mod:`engine.
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 
 from engine import outbox as service
 from engine.errors import InvalidInput
+from engine.exchange import report
+from engine.exchange.report import ACTIONS as EXTERNAL_ACTIONS
+from forms.documents import ACTIONS
 
 from ..db import db_session
 from . import admin_only, bp, me, page_number
+
+#: a feed message's kind is the case log's action: the same names as the case log shows
+KIND_NAMES = {**ACTIONS, **EXTERNAL_ACTIONS, "report": report.SOURCE_LABEL}
+
+
+def _delivery() -> dict[str, str | None]:
+    return service.delivery(current_app.extensions["sunhall_settings"])
 
 
 def _state(name: str, states: dict) -> str | None:
@@ -32,14 +42,17 @@ def outbox():
                            notes=notes, note_total=note_total, note_counts=note_counts, feed_state=feed_state or "",
                            note_state=note_state or "", feed_page=feed_page, note_page=note_page,
                            feed_pages=max(1, -(-feed_total // size)), note_pages=max(1, -(-note_total // size)),
-                           feed_states=service.FEED_STATES, note_states=service.NOTIFY_STATES, channels=service.CHANNELS)
+                           feed_states=service.FEED_STATES, note_states=service.NOTIFY_STATES, channels=service.CHANNELS,
+                           kinds=KIND_NAMES, ref_label=service.ref_label, delivery=_delivery())
 
 
 @bp.post("/outbox/feed/<int:message_id>/requeue")
 @admin_only
 def feed_requeue(message_id: int):
-    message = service.requeue_feed(db_session(), me(), message_id)
-    flash(f"已重新排队报送 {message.case_number} 的消息（{message.delivery_id}），发送程序将立即重试。")
+    message = service.requeue_feed(db_session(), me(), message_id, KIND_NAMES)
+    why = _delivery()["feed"]
+    flash(f"已重新排队报送 {message.case_number} 的消息（{message.delivery_id}），"
+          + (f"但{why}，不会发出。" if why else "发送程序将在下一轮立即重试。"))
     return redirect(url_for("admin.outbox", feed=request.args.get("feed") or None) + "#feed")
 
 
@@ -47,5 +60,6 @@ def feed_requeue(message_id: int):
 @admin_only
 def notification_requeue(note_id: int):
     note = service.requeue_notification(db_session(), me(), note_id)
-    flash(f"已重新排队发送通知“{note.subject}”。")
+    why = _delivery().get(note.channel) if note.channel in ("sms", "email") else "日志渠道只写入日志，未实际发送"
+    flash(f"已重新排队发送通知“{note.subject}”" + (f"，但{why}。" if why else "，发送程序将在下一轮发送。"))
     return redirect(url_for("admin.outbox", notify=request.args.get("notify") or None) + "#notifications")

@@ -21,8 +21,11 @@ def _page(errors=(), form=None, status: int = 200, issued=None, secret: str | No
     session = db_session()
     if errors:
         g.db_rollback = True
+    rows = apitokens.tokens(session, me())
+    names = {t.id: apitokens.department_names(session, t.department_ids) for t in rows}
+    beyond = apitokens.beyond_account(session, issued) if issued is not None else []
     users = list(session.scalars(select(User).where(User.active).order_by(User.staff_no)))
-    return render_template("admin/tokens.html", tokens=apitokens.tokens(session, me()), users=users,
+    return render_template("admin/tokens.html", tokens=rows, dept_names=names, beyond=beyond, users=users,
                            departments=orgadmin.departments(session, active_only=True), verbs=TOKEN_VERBS,
                            errors=list(errors), err=dict(errors), f=form or {"verbs": [], "department_ids": []},
                            issued=issued, secret=secret, now=clock.now()), status

@@ -208,7 +208,7 @@ def task_dict(task: CaseTask, case: Case, users: dict[int, User] | None = None) 
     if task.assignee_id is not None:
         assignee = (users or {}).get(task.assignee_id) or session.get(User, task.assignee_id)
     covered = current_token() is None or department_filter() is None or task.department_id in department_filter()
-    ready = task.state == "ready" and case.is_open
+    ready = task.state == "ready" and case.is_open and not case.source  # 外部办件: worked in its own system only
     return {
         "id": task.id, "case_id": task.case_id, "case_number": case.number, "step_id": task.step_id,
         "step_name": task.step_name, "post_code": task.post_code, "department_id": task.department_id,

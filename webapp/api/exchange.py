@@ -156,6 +156,7 @@ class ExternalCaseSchema(ChineseSchema):
     number = fields.String(metadata={"description": "本平台办件编号"})
     external_id = fields.String(metadata={"description": "部门系统的办件流水号"})
     system = fields.String(metadata={"description": "报送系统代码"})
+    system_name = fields.String(metadata={"description": "报送系统名称"})
     item_code = fields.String(metadata={"description": "事项编码"})
     state = fields.String(metadata={"description": "received 已接件 / accepted 已受理 / finished 已办结 / "
                                                    "rejected 不予受理 / withdrawn 已撤回"})

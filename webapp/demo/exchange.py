@@ -31,7 +31,7 @@ PROJECTS = ["综合楼", "住宅小区二期", "教学楼改扩建", "城南安�
 def _system_account(session) -> tuple[User, Department]:
     """The account the 住建审批系统's token acts as: no post, so it can work no step here."""
     dept = session.scalars(select(Department).where(Department.code == "zjj")).one()
-    user, _ = ensure_user(session, ACCOUNT, "住建审批系统（接口）", dept, secrets.token_urlsafe(24))
+    user, _ = ensure_user(session, ACCOUNT, "住建审批系统", dept, secrets.token_urlsafe(24))
     if session.scalars(select(ApiToken).where(ApiToken.system_code == SYSTEM)).first() is None:
         admin = session.scalars(select(User).where(User.staff_no == "admin")).one()
         apitokens.issue(session, admin, name="住建审批系统报送", user_id=user.id, department_ids=[dept.id],

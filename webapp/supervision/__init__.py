@@ -238,6 +238,9 @@ def performance_xlsx():
     rows, label, by = _performance(db_session())
     buffer = io.BytesIO()
     title = f"{label}绩效统计（按{ {'department': '单位', 'post': '岗位', 'step': '环节'}[by] }）"
+    origin = request.args.get("origin") or "all"
+    if origin != "all":  # the filter is part of what the sheet says: 外部报送办件 only, or our own
+        title += {"own": "（本平台办件）", "external": "（外部报送办件）"}[origin]
     reports.to_excel(rows, title, buffer)
     buffer.seek(0)
     return send_file(buffer, as_attachment=True, download_name=f"{label}绩效统计.xlsx",

@@ -11,11 +11,13 @@ from pathlib import PurePosixPath
 
 from flask import render_template, request, send_file
 from flask_login import login_required
+from sqlalchemy import select
 
 from engine import archive, clock
 from engine.errors import InvalidInput
+from engine.models import Department
 from engine.validation import control_character, half_width
-from forms.documents import ACTIONS
+from forms.archive import DATA_LABELS, EXTENSION_STATES, data_text
 
 from ..db import db_session
 from . import bp
@@ -83,9 +85,22 @@ def archive_case(number: str):
     record = check.record if isinstance(check.record, dict) else {}
     chain = check.chain if isinstance(check.chain, dict) else {}
     files = (check.manifest or {}).get("files", []) if isinstance(check.manifest, dict) else []
+    case_row = record.get("case") if isinstance(record.get("case"), dict) else {}
     return render_template("workbench/archive_case.html", row=row, check=check, record=record,
-                           case=record.get("case") or {}, labels=record.get("labels") or {},
-                           events=chain.get("events") or [], files=files, actions=ACTIONS, local=_local)
+                           case=case_row, labels=record.get("labels") or {}, fields=_fields(record, case_row),
+                           events=chain.get("events") or [], files=files, actions=archive.ACTION_NAMES, local=_local,
+                           extension_states=EXTENSION_STATES)
+
+
+def _fields(record: dict, case_row: dict) -> list[tuple[str, str]]:
+    """The form data as (label, value in words): as the package wrote them, or, for a package written
+    before it carried them, in words from the raw values (never a Python repr)."""
+    written = record.get("form_fields")
+    if isinstance(written, list):
+        return [(str(f.get("label", "")), str(f.get("text", ""))) for f in written if isinstance(f, dict)]
+    data = case_row.get("data") if isinstance(case_row.get("data"), dict) else {}
+    codes = dict(db_session().execute(select(Department.code, Department.name)).all())
+    return [(DATA_LABELS.get(k, k), data_text(k, v, codes)) for k, v in data.items() if k != "external"]
 
 
 @bp.get("/workbench/archive/<number>/files/<int:index>")

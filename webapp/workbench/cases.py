@@ -25,7 +25,7 @@ from engine.disclosure import publish as gk_publish
 from engine.disclosure import service as gk
 from engine.errors import InvalidInput, PermissionDenied, SunhallError
 from engine.exchange import report
-from engine.models import CaseEvent, CaseExtension, CasePause, CaseTask, ProcessDefinition, User
+from engine.models import CaseEvent, CaseExtension, CasePause, CaseTask, Department, ProcessDefinition, User
 from engine.models.cases import APPLICANT_TYPES, CASE_STATES, CHANNELS, PAUSE_KINDS, TASK_STATES
 from engine.qa import service as qa
 from engine.service import (
@@ -134,10 +134,15 @@ def _external_page(case):
                                  .order_by(CaseTask.created_at, CaseTask.id)))
     return render_template(
         "workbench/case.html", case=case, external=(case.data or {}).get("external") or {}, steps=tasks,
+        system=report.system_label(case), posts=replay.post_names(session), departments=_department_names(session),
         events=list(session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq))),
         actions={**documents.ACTIONS, **report.ACTIONS}, states=CASE_STATES, channels=CHANNELS, cert_types=CERT_TYPES,
         applicant_types=APPLICANT_TYPES, task_states=TASK_STATES,
         deadline=legaltime.explain(session, load_calendar(session), case))
+
+
+def _department_names(session) -> dict[int, str]:
+    return dict(session.execute(select(Department.id, Department.name)).all())
 
 
 def _act(case_id: int, action, success: str):
