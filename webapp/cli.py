@@ -304,6 +304,7 @@ def serve(host: str, port: int, workers: int | None, timeout: int, dev: bool, su
         "bind": bind, "workers": workers, "worker_class": "sync", "timeout": timeout, "graceful_timeout": timeout,
         "max_requests": 1000, "max_requests_jitter": 100, "proc_name": "sunhall", "loglevel": "warning",
         "errorlog": "-", "accesslog": None, "when_ready": ready,
+        "control_socket_disable": True,  # gunicorn 27's admin socket: nothing of ours uses it
         "limit_request_line": 8190,  # the most gunicorn reads; the app answers longer addresses than it takes (414)
     }).run()
 
