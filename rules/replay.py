@@ -125,8 +125,8 @@ def event_text(event: CaseEvent, names: dict[str, str]) -> str:
         said.append(f"答复期限：{date_text(detail['answer_by'])}")
     if event.action in EXTERNAL_ACTIONS:
         said.extend(_reported(detail))
-    if said:  # each part is a phrase: a sentence's own full stop would read 。，
-        text += "：" + "，".join(part.rstrip("。；，.;, ") for part in said)
+    if said:  # a part followed by another loses its own full stop (never 。，); the last keeps what was typed
+        text += "：" + "，".join([part.rstrip("。；，.;, ") for part in said[:-1]] + said[-1:])
     steps = (event.after or {}).get("steps") or []
     if steps and event.action not in ("claim", "unclaim", "assign"):
         text += " → " + "、".join(names.get(s, "未命名环节") for s in steps)
