@@ -85,7 +85,8 @@ def _clean_cases(request):
 
 
 def clean_cases(db) -> None:
-    """Delete every case; SQLite then reuses their ids, so the cached live workflows go too."""
+    """Delete every case (and every API token a test issued); SQLite then reuses their ids, so the
+    cached live workflows go too."""
     from engine import runtime
 
     runtime.live_workflows.clear()
@@ -97,8 +98,8 @@ def clean_cases(db) -> None:
         for entry_id in session.scalars(select(FaqEntry.id).where(FaqEntry.source_question_id.is_not(None))):
             search.withdraw(session, "faq", f"lib/{entry_id}")  # answers a test promoted into the library
         session.execute(delete(FaqEntry).where(FaqEntry.source_question_id.is_not(None)))
-        from engine.models import CaseArchive, FeedMessage
-        for model in (FeedMessage, CaseArchive, Alert, Watch, Complaint, Notification, QuestionTurn, Question, InfoConsultation, InfoAssignment,
+        from engine.models import ApiToken, CaseArchive, FeedMessage
+        for model in (ApiToken, FeedMessage, CaseArchive, Alert, Watch, Complaint, Notification, QuestionTurn, Question, InfoConsultation, InfoAssignment,
                       InfoAppeal, InfoReportText, InfoRequest, InfoEntry, CaseEvent, CasePause, CaseTask, Case, CaseCounter, SeriesCounter, SchedulerLease,
                       DocumentCounter):
             session.execute(delete(model))
