@@ -186,7 +186,7 @@ def requeue(session: Session, notification_id: int) -> Notification:
     if message is None:
         raise NotFound("通知不存在。")
     if message.state != "failed":
-        raise InvalidState(f"只有发送失败的通知可以重新发送（此通知{STATES.get(message.state, message.state)}）。")
+        raise InvalidState(f"只能重新发送“发送失败”的通知（此通知{STATES.get(message.state, message.state)}）。")
     message.state, message.attempts = "queued", 0
     return message
 

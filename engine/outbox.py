@@ -7,14 +7,14 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import clock, systemlog
+from . import clock, notify, systemlog
 from .errors import InvalidState, NotFound
 from .models import FeedMessage, Notification, User
 from .orgadmin import require_admin
 from .validation import INT_MAX
 
 FEED_STATES = {"pending": "待报送", "sent": "已报送", "dead": "失败（不再重试）"}
-NOTIFY_STATES = {"queued": "待发送", "sent": "已发送", "failed": "发送失败"}
+NOTIFY_STATES = notify.STATES
 CHANNELS = {"sms": "短信", "email": "电子邮件", "log": "日志"}
 PAGE_SIZE = 50
 #: what a notification's ``ref`` prefix stands for (``case:530930…`` → 办件 530930…)
@@ -91,12 +91,9 @@ def requeue_feed(session: Session, actor: User, message_id: int, kind_names: dic
 def requeue_notification(session: Session, actor: User, notification_id: int) -> Notification:
     """重新发送 a failed notification: queued again with its attempts counted from zero."""
     require_admin(actor)
-    note = session.get(Notification, notification_id, with_for_update=True) if _id(notification_id) else None
-    if note is None:
+    if not _id(notification_id):
         raise NotFound("通知不存在。")
-    if note.state != "failed":
-        raise InvalidState(f"只能重新发送“发送失败”的通知（此通知{NOTIFY_STATES.get(note.state, note.state)}）。")
-    note.state, note.attempts = "queued", 0
+    note = notify.requeue(session, notification_id)
     session.flush()
     systemlog.record(session, actor=actor, action="notify.requeued", target=f"{note.ref}：{note.subject}"[:200],
                      detail={"kind": CHANNELS.get(note.channel, note.channel), "reason": (note.error or "")[:200]})
