@@ -10,6 +10,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PROCESSES_DIR = REPO_ROOT / "processes"
 MIGRATIONS_DIR = REPO_ROOT / "migrations"
@@ -55,9 +58,26 @@ def _flag(name: str) -> bool:
     raise ConfigError(f"环境变量 {name} 的值“{raw}”无效，应为 1 或 0。")
 
 
+def _replica_url(raw: str, primary: str) -> str:
+    """A replica only makes sense beside a PostgreSQL primary, and must be an address SQLAlchemy can read."""
+    if not raw:
+        return ""
+    try:
+        backend, primary_backend = make_url(raw).get_backend_name(), make_url(primary).get_backend_name()
+    except ArgumentError:
+        raise ConfigError("数据库地址无法识别：请检查 SUNHALL_DATABASE_REPLICA_URL"
+                          "（如 postgresql+psycopg://只读用户@副本主机:5432/库名）。") from None
+    if backend != "postgresql" or primary_backend != "postgresql":
+        raise ConfigError("环境变量 SUNHALL_DATABASE_REPLICA_URL 只能在主库（SUNHALL_DATABASE_URL）和副本"
+                          "都是 PostgreSQL 时使用。")
+    return raw
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = field(default_factory=default_database_url)
+    # a PostgreSQL read replica for public pages and statistics (webapp/db.py); empty: everything reads the primary
+    database_replica_url: str = ""
     secret_key: str = ""
     timezone: str = "Asia/Shanghai"
     max_loops: int = 50
@@ -106,6 +126,8 @@ class Settings:
         env = os.environ
         values = dict(
             database_url=env.get("SUNHALL_DATABASE_URL") or default_database_url(),
+            database_replica_url=_replica_url(env.get("SUNHALL_DATABASE_REPLICA_URL", "").strip(),
+                                              env.get("SUNHALL_DATABASE_URL") or default_database_url()),
             secret_key=env.get("SUNHALL_SECRET_KEY", ""),
             timezone=env.get("SUNHALL_TIMEZONE", "Asia/Shanghai"),
             max_loops=_number("SUNHALL_MAX_LOOPS", 50, minimum=1),

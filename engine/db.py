@@ -3,6 +3,9 @@
 SQLite (the embedded default) runs in WAL mode with foreign keys on; write transactions start
 with ``BEGIN IMMEDIATE`` so two writers queue instead of failing half-way. PostgreSQL is the
 production database. Services only ``flush()``; :meth:`Database.transaction` commits.
+
+With ``SUNHALL_DATABASE_REPLICA_URL`` set, :attr:`Database.ReadSession` reads from that PostgreSQL
+replica (streaming replication lags the primary by a moment); without it, from the primary.
 """
 
 from __future__ import annotations
@@ -61,6 +64,11 @@ class Database:
         info = {"settings": self.settings}
         self.Session = sessionmaker(self.engine, expire_on_commit=False, info=info)
         self.WriteSession = sessionmaker(write_engine, expire_on_commit=False, info=info)
+        replica = self.settings.database_replica_url
+        self.replica_engine = create_engine(make_url(replica), echo=echo, **kwargs) \
+            if replica and not self.is_sqlite else self.engine
+        # reads that tolerate the replica's lag: nothing read here may be the basis of a write
+        self.ReadSession = sessionmaker(self.replica_engine, expire_on_commit=False, info=info)
         self._stop = threading.Event()
         self._checkpointer = None
         if self.is_sqlite and self.url.database not in (None, "", ":memory:"):
@@ -115,6 +123,8 @@ class Database:
         if self._checkpointer is not None:
             self._checkpointer.join(5)
         self.engine.dispose()
+        if self.replica_engine is not self.engine:
+            self.replica_engine.dispose()
 
     def __enter__(self) -> Database:
         return self

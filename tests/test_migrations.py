@@ -67,11 +67,19 @@ def test_single_head(empty_url):
     assert len(migrate.heads(empty_url)) == 1
 
 
+def _not_the_partition_key(obj, name, type_, reflected, compare_to):
+    """On PostgreSQL case_event is partitioned by year (migration 0016): its unique key also holds ``at``
+    (tests/test_partitions.py checks both databases' keys)."""
+    return not (type_ == "unique_constraint" and obj.table.name == "case_event")
+
+
 def test_migrations_match_the_models(empty_url):
     migrate.upgrade(empty_url)
     engine = create_engine(empty_url)
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False,
-                                                                      "include_name": _not_the_search_index}), Base.metadata)
+                                                                      "include_name": _not_the_search_index,
+                                                                      "include_object": _not_the_partition_key}),
+                                Base.metadata)
     engine.dispose()
     assert diff == []

@@ -6,7 +6,7 @@ from __future__ import annotations
 import forms.online
 import forms.plugin
 import rules.plugin
-from engine import catalogue, disclosure, exchange, listeners, notices, notify, qa
+from engine import catalogue, disclosure, exchange, listeners, notices, notify, partitions, qa
 
 
 def install() -> None:
@@ -16,6 +16,7 @@ def install() -> None:
     disclosure.install()  # before the rules, like 在线解答: its listener refuses generic step completions
     rules.plugin.install()
     listeners.register_tick(notify.tick)
+    listeners.register_tick(partitions.tick)
     listeners.register(catalogue.publish_on_approval)
     notices.install()
     exchange.install()
