@@ -26,12 +26,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session
 
 from . import clock
 from .errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from .models import Case, CaseArchive, CaseEvent, CaseTask, User
+from .paging import Order, Page, capped_count, fetch
 from .service.authority import is_staff, sees_all
 from .service.worklist import can_see_case, department_scope
 from .validation import half_width
@@ -462,9 +463,13 @@ def read_file(row: CaseArchive, index: int) -> tuple[dict, bytes]:
 
 # --- the reader's list ---------------------------------------------------------------------------
 
-def archived_cases(session: Session, user: User, number: str = "", applicant: str = "", limit: int = 20,
-                   offset: int = 0) -> tuple[list[tuple[CaseArchive, Case]], int]:
-    """已归档办件 the user may see (as the case lists scope them), filtered by number and applicant."""
+NEWEST_ARCHIVED = (Order(CaseArchive.id, desc=True),)  # ids follow the order cases were archived in
+
+
+def archived_cases(session: Session, user: User, number: str = "", applicant: str = "", *, after: str | None = None,
+                   before: str | None = None, size: int = 20) -> tuple[Page, int]:
+    """已归档办件 the user may see (as the case lists scope them), filtered by number and applicant,
+    newest first: one page after or before a cursor, and the count up to engine.paging.COUNT_CAP + 1."""
     if not is_staff(user):
         raise PermissionDenied("只有工作人员可以查阅归档办件。")
     conds = []
@@ -478,10 +483,8 @@ def archived_cases(session: Session, user: User, number: str = "", applicant: st
     if applicant:
         conds.append(Case.applicant_name.contains(applicant, autoescape=True))
     base = select(CaseArchive, Case).join(Case, Case.id == CaseArchive.case_id).where(*conds)
-    total = session.scalar(select(func.count()).select_from(base.subquery()))
-    rows = session.execute(base.order_by(CaseArchive.created_at.desc(), CaseArchive.id.desc())
-                           .limit(limit).offset(offset)).all()
-    return [(a, c) for a, c in rows], total
+    total = capped_count(session, base.with_only_columns(CaseArchive.id))
+    return fetch(session, base, NEWEST_ARCHIVED, lambda row: [row[0].id], after=after, before=before, size=size), total
 
 
 def visible_archive(session: Session, user: User, number) -> tuple[CaseArchive, Case]:

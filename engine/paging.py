@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Callable, Sequence
 
-from sqlalchemy import and_, or_, tuple_
+from sqlalchemy import TypeDecorator, and_, func, or_, select, tuple_, union_all
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement, Select
 
@@ -26,6 +26,7 @@ from .errors import InvalidInput
 
 BAD_CURSOR = "翻页参数无效，请回到第一页重新查看。"
 MAX_CURSOR = 512
+COUNT_CAP = 1000  # a list counts its rows up to here and shows "1000+" beyond (see capped_count)
 
 
 @dataclass(frozen=True)
@@ -70,8 +71,11 @@ def decode(cursor: str, order: Sequence[Order]) -> list:
 
 
 def _python_type(expr: ColumnElement):
+    kind = expr.type
+    if isinstance(kind, TypeDecorator):  # e.g. engine.models.base.UTCDateTime: the type it stores as
+        kind = kind.impl_instance
     try:
-        return expr.type.python_type
+        return kind.python_type
     except NotImplementedError:
         return None
 
@@ -112,26 +116,50 @@ def _beyond(order: Sequence[Order], values: Sequence[Any], backwards: bool) -> C
     return or_(*ors)
 
 
+def _union(stmt: Select, branches: Sequence[ColumnElement], ident: ColumnElement, directions=(), limit=None):
+    """The ids of ``stmt``'s rows that meet one of ``branches``, each branch a query of its own (ordered
+    and limited when given), so that each walks its own index instead of the whole OR being sorted."""
+    parts = []
+    for branch in branches:
+        part = stmt.where(branch).with_only_columns(ident).order_by(*directions)
+        parts.append(select(part.limit(limit).subquery().c[0]) if limit else part)
+    return union_all(*parts) if len(parts) > 1 else parts[0]
+
+
 def fetch(session: Session, stmt: Select, order: Sequence[Order], key: Callable[[Any], Sequence[Any]], *,
-          after: str | None = None, before: str | None = None, size: int = 20, scalars: bool = False) -> Page:
+          after: str | None = None, before: str | None = None, size: int = 20, scalars: bool = False,
+          branches: Sequence[ColumnElement] = (), ident: ColumnElement | None = None) -> Page:
     """One page of ``stmt`` in ``order``: the first, the one after cursor ``after`` or the one before ``before``.
 
     ``key(row)`` gives a row's values of the order expressions (for the cursors of the pages around it).
+    With ``branches`` (the parts of an OR, each served by an index in the list's order) the page is
+    the first rows of each branch's own page, ``ident`` (a unique column) naming them.
     """
-    backwards = before is not None and after is None
+    base, backwards = stmt, before is not None and after is None
     cursor = before if backwards else after
     if cursor is not None:
         stmt = stmt.where(_beyond(order, decode(cursor, order), backwards))
     directions = [(o.expr.desc() if o.desc != backwards else o.expr.asc()) for o in order]
-    result = session.execute(stmt.order_by(*directions).limit(size + 1))
+    page = stmt.where(ident.in_(_union(stmt, branches, ident, directions, size + 1))) if branches else stmt
+    result = session.execute(page.order_by(*directions).limit(size + 1))
     rows = list(result.scalars() if scalars else result.all())
     more = len(rows) > size
     rows = rows[:size]
     if backwards:
         if not rows:  # nothing before the cursor any more: the list's first page
-            return fetch(session, stmt, order, key, size=size, scalars=scalars)
+            return fetch(session, base, order, key, size=size, scalars=scalars, branches=branches, ident=ident)
         rows.reverse()
         return Page(rows, next=encode(key(rows[-1])) if rows else None,
                     prev=encode(key(rows[0])) if more and rows else None, first=not more)
     return Page(rows, next=encode(key(rows[-1])) if more else None,
                 prev=encode(key(rows[0])) if cursor is not None and rows else None, first=cursor is None)
+
+
+def capped_count(session: Session, stmt: Select, cap: int = COUNT_CAP, branches: Sequence[ColumnElement] = (),
+                 ident: ColumnElement | None = None) -> int:
+    """How many rows ``stmt`` has (meeting one of ``branches``, as in :func:`fetch`), counted up to
+    ``cap + 1``: a full count of a long list reads every row of it, which a page of twenty must not
+    pay for; more than ``cap`` shows as "1000+"."""
+    if branches:
+        stmt = select(ident).where(ident.in_(_union(stmt, branches, ident, limit=cap + 1)))
+    return session.scalar(select(func.count()).select_from(stmt.limit(cap + 1).subquery())) or 0

@@ -73,6 +73,8 @@ def _not_the_partition_key(obj, name, type_, reflected, compare_to):
     return not (type_ == "unique_constraint" and obj.table.name == "case_event")
 
 
+@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index:sqlalchemy.exc.SAWarning")
+@pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based index:UserWarning")
 def test_migrations_match_the_models(empty_url):
     migrate.upgrade(empty_url)
     engine = create_engine(empty_url)

@@ -124,22 +124,30 @@ def test_a_search_never_confirms_a_natural_person_s_name(client, database, froze
         assert status == 200 and _listed(html) == [] and "共 0 条" in html, q
 
 
+def _link(html: str, rel: str) -> str:
+    return re.search(rf'<a href="([^"]+)" rel="{rel}">', html).group(1).replace("&amp;", "&")
+
+
 def test_twenty_a_page_newest_first(client, database, frozen_clock):
     numbers = [_finished(database, FOOD, "2026-09-01", hour=8, minute=m).number for m in range(45)]
     newest = list(reversed(numbers))
     first = _get(client, "/results")[1]
-    assert _listed(first) == newest[:20] and "共 45 条" in first and "第 1 / 3 页" in first
-    assert 'href="/results?page=2"' in first
-    assert _listed(_get(client, "/results?page=3")[1]) == newest[40:]
-    assert _listed(_get(client, "/results?page=999")[1]) == newest[40:]  # past the end: the last page
-    filtered = _get(client, f"/results?item={FOOD}&page=2")[1]
-    assert _listed(filtered) == newest[20:40] and f"item={FOOD}" in filtered and "page=3" in filtered
+    assert _listed(first) == newest[:20] and "共 45 条" in first and 'rel="prev"' not in first
+    second = _get(client, _link(first, "next"))[1]
+    third = _get(client, _link(second, "next"))[1]
+    assert _listed(second) == newest[20:40] and _listed(third) == newest[40:] and 'rel="next"' not in third
+    assert _listed(_get(client, _link(third, "prev"))[1]) == newest[20:40]
+    assert _listed(_get(client, "/results?page=3")[1]) == newest[:20]  # the numbered pages are gone: the first
+    filtered = _get(client, f"/results?item={FOOD}")[1]
+    assert f"item={FOOD}" in _link(filtered, "next")
+    assert _listed(_get(client, _link(filtered, "next"))[1]) == newest[20:40]
+    assert _listed(_get(client, "/results?after=bm90LWEtY3Vyc29y")[1]) == newest[:20]  # not ours: ignored
 
 
 @pytest.mark.parametrize("query", [
     "item=' OR 1=1 --", "item=%00", "item=" + "9" * 5000, "department=%ff%fe", "department=../../etc",
     "q=%00", "q=%25", "q=_", "q=\\", "q=" + "长" * 500, "q=%E2%80%AEabc", "q=a%0Ab", "page=-1", "page=abc",
-    "page=99999999999999", "page=1e3", "q=99999", "q=0", "page=%EF%BC%92", "item=a&item=b&q=1&q=2", "q[]=x&page[]=2", "%00=%00",
+    "page=99999999999999", "page=1e3", "after=%00", "before=" + "A" * 600, "after=W10", "q=99999", "q=0", "page=%EF%BC%92", "item=a&item=b&q=1&q=2", "q[]=x&page[]=2", "%00=%00",
 ])
 def test_hostile_queries_are_ignored_never_a_server_error(client, database, frozen_clock, query):
     _finished(database, FOOD, "2026-09-21")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import request, url_for
 
-from engine.paging import Page
+from engine.paging import COUNT_CAP, Page
 
 CURSOR_ARGS = ("after", "before")
 
@@ -12,6 +12,11 @@ CURSOR_ARGS = ("after", "before")
 def cursor() -> dict:
     """``after`` / ``before`` of the request, as :func:`engine.paging.fetch` takes them."""
     return {name: request.args.get(name) for name in CURSOR_ARGS if request.args.get(name)}
+
+
+def shown_total(count: int, cap: int = COUNT_CAP) -> str:
+    """A count from :func:`engine.paging.capped_count` as a list's "共 N 条" shows it."""
+    return f"{cap}+" if count > cap else str(count)
 
 
 def links(page: Page) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false, true
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false, text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, JSONType, UTCDateTime
@@ -32,6 +32,7 @@ class Case(Base):
         Index("ix_case_received_at", "received_at"),  # 办事大厅: this month's 收件
         Index("ix_case_state_finished_at", "state", "finished_at", "item_version_id"),  # 办结, 结果公示
         Index("ix_case_applicant", "applicant_type", "applicant_name"),  # 结果公示 by a legal person's name
+        Index("ix_case_pause_kind", "pause_kind"),  # 已暂停: the few cases paused at once
         UniqueConstraint("source", "external_id"),  # a department system's case is reported once, then updated
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -108,6 +109,11 @@ class CaseTask(Base):
     __table_args__ = (
         Index("ix_case_task_ready", "state", "department_id", "post_code"),
         Index("ix_case_task_due", "state", "due_date"),
+        Index("ix_case_task_done", "completed_by_id", "completed_at", "id"),  # 已办, newest first
+        # 待办 / 即将超期 / 已超期 of a department, by the step's period (a step without one last), as
+        # engine/service/worklist.py DUE_LAST orders them
+        Index("ix_case_task_queue", "state", "department_id", text("coalesce(due_date, '9999-12-31')"), "id"),
+        Index("ix_case_task_claimed", "assignee_id", "state", text("coalesce(due_date, '9999-12-31')"), "id"),  # claimed
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)

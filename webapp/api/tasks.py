@@ -74,14 +74,8 @@ def worklist(args):
                       received_from=args["received_from"], received_to=args["received_to"])
     departments = department_filter()
     page, per_page = args["page"], args["per_page"]
-    if departments is None:
-        rows, total = task_list(session, actor, args["tab"], filters, load_calendar(session), per_page,
-                                (page - 1) * per_page)
-    else:  # a token: the tab narrowed to its departments (a county's lists are short; filtered here)
-        everything, _ = task_list(session, actor, args["tab"], filters, load_calendar(session), 100000, 0)
-        rows = [r for r in everything if r.task.department_id in departments]
-        total = len(rows)
-        rows = rows[(page - 1) * per_page: page * per_page]
+    rows, total = task_list(session, actor, args["tab"], filters, load_calendar(session), per_page,
+                            (page - 1) * per_page, departments=departments)
     return envelope([task_dict(r.task, r.case) for r in rows], total, page, per_page)
 
 

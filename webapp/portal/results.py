@@ -13,16 +13,19 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import render_template, request
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from engine import clock, masking
+from engine.errors import InvalidInput
 from engine.models import Case, Department, Item, ItemVersion
+from engine.paging import Order, Page, capped_count, fetch
 from engine.service import public
 from engine.validation import normalize, unwanted_character
 
 from ..db import db_session
-from . import PER_PAGE, _page_number, bp
+from ..paging import cursor, links, shown_total
+from . import PER_PAGE, bp
 
 LICENCE = "01"  # 行政许可: results public by law (行政许可法 art. 40)
 PARTY_CATEGORIES = ("02", "03", "06")  # 处罚, 强制, 检查: the authority's own cases have a 当事人, not an applicant
@@ -101,29 +104,28 @@ def published_conditions(versions: list[Version], keyword: str | None = None) ->
     return conditions
 
 
-def published_page(session: Session, versions: list[Version], keyword: str | None,
-                   page: int) -> tuple[list[Published], int, int, int]:
-    """One page of the list, newest first: (rows, total, page, pages); a page past the end shows the last.
-    The page's ids come first (from the index alone, however deep the page), then their 20 rows."""
+NEWEST_FIRST = (Order(Case.finished_at, desc=True), Order(Case.id, desc=True))  # a finished case has its finished_at
+
+
+def published_page(session: Session, versions: list[Version], keyword: str | None, *, after: str | None = None,
+                   before: str | None = None) -> tuple[list[Published], Page, int]:
+    """One page of the list, newest first, after or before a cursor: (rows, page, total), the total
+    counted up to engine.paging.COUNT_CAP + 1 (a count of every published result would read them all)."""
     if not versions:
-        return [], 0, 1, 1
+        return [], Page([]), 0
     conditions = published_conditions(versions, keyword)
-    total = session.scalar(select(func.count()).select_from(Case).where(*conditions)) or 0
-    pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
-    page = min(page, pages)
-    newest_first = (Case.finished_at.desc(), Case.id.desc())
-    ids = select(Case.id).where(*conditions).order_by(*newest_first).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
-    found = session.execute(
-        select(Case.number, Case.applicant_name, Case.applicant_type, Case.result, Case.finished_at, Case.item_version_id)
-        .where(Case.id.in_(ids.scalar_subquery())).order_by(*newest_first)).all()
+    total = capped_count(session, select(Case.id).where(*conditions))
+    stmt = select(Case.id, Case.number, Case.applicant_name, Case.applicant_type, Case.result, Case.finished_at,
+                  Case.item_version_id).where(*conditions)
+    page = fetch(session, stmt, NEWEST_FIRST, lambda r: [r.finished_at, r.id], after=after, before=before, size=PER_PAGE)
     by_id = {v.id: v for v in versions}
     rows = []
-    for number, applicant, applicant_type, result, finished, version_id in found:
+    for _id, number, applicant, applicant_type, result, finished, version_id in page.rows:
         v = by_id[version_id]
         role = "当事人" if v.category in PARTY_CATEGORIES else "申请人"
         rows.append(Published(number, f"{v.name}（{role}：{masking.mask_name(applicant, applicant_type)}）", result or "",
                               finished.astimezone(clock.LOCAL_TZ)))
-    return rows, total, page, pages
+    return rows, page, total
 
 
 def _keyword() -> str:
@@ -158,6 +160,9 @@ def publicity():
     keyword = _keyword()
     if keyword:
         chosen["q"] = keyword
-    rows, total, page, pages = published_page(session, versions, keyword, _page_number())
-    return render_template("portal/publicity.html", rows=rows, total=total, page=page, pages=pages, chosen=chosen,
-                           items=items, departments=departments)
+    try:
+        rows, page, total = published_page(session, versions, keyword, **cursor())
+    except InvalidInput:  # a cursor that is not ours, like any malformed filter of the column: the first page
+        rows, page, total = published_page(session, versions, keyword)
+    return render_template("portal/publicity.html", rows=rows, total=shown_total(total), pages=links(page),
+                           chosen=chosen, items=items, departments=departments)

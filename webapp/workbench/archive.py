@@ -5,7 +5,6 @@ verification and every file of it, each served only after its SHA-256 matches th
 from __future__ import annotations
 
 import io
-import re
 from datetime import datetime
 from pathlib import PurePosixPath
 
@@ -14,12 +13,12 @@ from flask_login import login_required
 from sqlalchemy import select
 
 from engine import archive, clock
-from engine.errors import InvalidInput
 from engine.models import Department
 from engine.validation import control_character, half_width
 from forms.archive import DATA_LABELS, EXTENSION_STATES, data_text
 
 from ..db import db_session
+from ..paging import cursor, links, shown_total
 from . import bp
 from .common import me
 
@@ -39,25 +38,17 @@ def _filters() -> tuple[dict[str, str], list[tuple[str, str]]]:
     return values, errors
 
 
-def _page() -> int:
-    text = half_width(request.args.get("page", "1")).strip()
-    if not re.fullmatch(r"[0-9]{1,6}", text) or not 1 <= int(text) <= 100000:
-        raise InvalidInput("页码必须是 1 到 100000 之间的整数。", field="page")
-    return int(text)
-
-
 @bp.get("/workbench/archive")
 @login_required
 def archive_cases():
     values, errors = _filters()
-    page = _page()
     if errors:
-        return render_template("workbench/archive_list.html", rows=[], total=0, page=1, pages=1, values=values,
+        return render_template("workbench/archive_list.html", rows=[], total="0", pages={}, values=values,
                                errors=errors, day=_day), 422
-    rows, total = archive.archived_cases(db_session(), me(), values["number"], values["applicant"], PAGE,
-                                         (page - 1) * PAGE)
-    return render_template("workbench/archive_list.html", rows=rows, total=total, page=page,
-                           pages=max(1, -(-total // PAGE)), values=values, errors=[], day=_day)
+    page, total = archive.archived_cases(db_session(), me(), values["number"], values["applicant"], size=PAGE,
+                                         **cursor())
+    return render_template("workbench/archive_list.html", rows=page.rows, total=shown_total(total), pages=links(page),
+                           values=values, errors=[], day=_day)
 
 
 def _day(moment) -> str:

@@ -1,4 +1,4 @@
-"""待办 / 已办 / 即将超期 / 已超期 / 已暂停, with filters and paging."""
+"""待办 / 已办 / 即将超期 / 已超期 / 已暂停, with filters and keyset paging (首页 · 上一页 · 下一页)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,12 @@ from sqlalchemy import select
 from engine import clock
 from engine.calendar import load_calendar
 from engine.errors import InvalidInput
-from engine.models import Case, CaseExtension, Item
+from engine.models import Case, CaseExtension, Item, ItemVersion
 from engine.models.cases import CASE_STATES, PAUSE_KINDS
-from engine.service.worklist import TABS, Filters, task_list
+from engine.service.worklist import TAB_COUNT_CAP, TABS, Filters, task_count, task_page
 
 from ..db import db_session
+from ..paging import cursor, links, shown_total
 from . import bp
 from .common import me
 
@@ -39,14 +40,16 @@ def index():
     tab = request.args.get("tab", "todo")
     if tab not in TABS:
         tab = "todo"
-    page = max(1, request.args.get("page", 1, type=int))
     filters = Filters(item_id=request.args.get("item", type=int), number=request.args.get("number"),
                       applicant=request.args.get("applicant"), received_from=_date("from"), received_to=_date("to"))
-    rows, total = task_list(session, me(), tab, filters, load_calendar(session), PAGE, (page - 1) * PAGE)
-    items = session.execute(select(Item.id, Item.code).order_by(Item.code)).all()
-    names = {i.id: i.current_version.name for i in session.scalars(select(Item))}
+    calendar = load_calendar(session)
+    page = task_page(session, me(), tab, filters, calendar, size=PAGE, **cursor())
+    total = task_count(session, me(), tab, filters, calendar)
+    # the items' names for the filter and the rows: one query of the catalogue, never one per item
+    items = session.execute(select(Item.id, ItemVersion.name).join(ItemVersion, ItemVersion.id == Item.current_version_id)
+                            .order_by(Item.code)).all()
     approvals = session.execute(select(CaseExtension, Case).join(Case, Case.id == CaseExtension.case_id).where(
         CaseExtension.approver_id == me().id, CaseExtension.state == "requested").order_by(CaseExtension.id)).all()
-    return render_template("workbench/list.html", approvals=approvals, rows=rows, total=total, tab=tab, tabs=TABS, page=page,
-                           pages=max(1, -(-total // PAGE)), items=items, item_names=names, states=CASE_STATES,
-                           pauses=PAUSE_KINDS, args=request.args, today=clock.today())
+    return render_template("workbench/list.html", approvals=approvals, rows=page.rows, total=shown_total(total, TAB_COUNT_CAP),
+                           tab=tab, tabs=TABS, pages=links(page), items=items, item_names=dict(items),
+                           states=CASE_STATES, pauses=PAUSE_KINDS, args=request.args, today=clock.today())
