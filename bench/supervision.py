@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy import delete, insert, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.append(str(Path(__file__).resolve().parent))
 
 import transitions as T  # noqa: E402
 

@@ -4,6 +4,7 @@ before commit; one that raises aborts the whole command."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -94,3 +95,14 @@ def register_recompute(hook: RecomputeHook) -> RecomputeHook:
 
 def recompute_hooks() -> list[RecomputeHook]:
     return list(_recompute_hooks)
+
+
+@contextmanager
+def suspended():
+    """No transition listener runs inside the block (the engine measured on its own)."""
+    saved = _listeners[:]
+    _listeners.clear()
+    try:
+        yield
+    finally:
+        _listeners[:] = saved

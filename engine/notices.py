@@ -106,11 +106,19 @@ def _last_correction(t: Transition) -> CasePause | None:
                              .order_by(CasePause.id.desc())).first()
 
 
+def may_call_for_notice(t: Transition) -> bool:
+    """What :func:`notice_for` asks first, from the case row alone: most completions (every step
+    but the accepting one) are settled here without a query."""
+    if t.action == "complete":
+        return t.before.get("state") == "received" and t.case.state == "accepted"
+    return t.action != "finish" or t.case.state == "finished"
+
+
 def on_transition(t: Transition) -> None:
-    if t.action not in ACTIONS or not concerns_applicant(t):
+    if t.action not in ACTIONS or not may_call_for_notice(t):
         return
     phone, email = contacts(t.case)
-    if phone is None and email is None:
+    if (phone is None and email is None) or not concerns_applicant(t):
         return
     notice = notice_for(t)
     if notice is None:
