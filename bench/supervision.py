@@ -18,6 +18,8 @@ from pathlib import Path
 
 from sqlalchemy import delete, insert, select
 
+# not this folder first: bench/http.py would hide the standard library's http
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.append(str(Path(__file__).resolve().parent))
 
