@@ -1,10 +1,13 @@
 """Durable task completions per second through the case service, against the bare floor.
 
-Platform: one transaction per completion (load the case, run SpiffWorkflow, save the state,
-task rows and the hash-chained event, commit). Floor: the same BPMN parsed once, the workflow
-kept in memory, run with SpiffWorkflow, serialized to JSON with SpiffWorkflow's own serializer and
-written to the same database, one transaction per transition. Both run in the same process, on
-the same database, in the same run; then again with 100,000 finished cases in the database.
+Engine: one transaction per completion (load the case, run SpiffWorkflow, save the state, task
+rows and the hash-chained event, commit), with no transition listener; engine + listeners: the
+same with every listener the product installs (rules, statistics, forms, notices, feed …);
+workbench POST: the same completion through the Flask app (bench/post.py). Floor: the same BPMN
+parsed once, the workflow kept in memory, run with SpiffWorkflow, serialized to JSON with
+SpiffWorkflow's own serializer and written to the same database, one transaction per transition.
+All run in the same process, on the same database, interleaved in rounds in the same run; then
+again with 100,000 finished cases in the database.
 
     .venv/bin/python bench/transitions.py [--cases 200] [--backends sqlite,postgresql] [--history 100000]
 """
@@ -12,6 +15,7 @@ the same database, in the same run; then again with 100,000 finished cases in th
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import platform
 import statistics
@@ -30,9 +34,12 @@ from sqlalchemy import Column, Integer, MetaData, Table, Text, create_engine, in
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import undefer
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+HERE = Path(__file__).resolve().parent
+# run as a script, this folder comes first on the path, where bench/http.py would hide the standard library's http
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+sys.path.insert(0, str(HERE.parent))
 
-from engine import migrate  # noqa: E402
+from engine import listeners, migrate  # noqa: E402
 from engine.config import Settings  # noqa: E402
 from engine.db import Database  # noqa: E402
 from engine.models import Case, CaseEvent, CaseTask, Item, User  # noqa: E402
@@ -40,7 +47,6 @@ from engine.organisation import publish_item  # noqa: E402
 from engine.service import Applicant, complete_task, deploy_process, start_case  # noqa: E402
 from webapp.demo import load_demo  # noqa: E402
 
-HERE = Path(__file__).parent
 BPMN = HERE / "five_steps.bpmn"
 ITEM_CODE = "015309309999"
 POSTS = {"s1": "sc001", "s2": "sc003", "s3": "sc005", "s4": "sc006", "s5": "sc001"}
@@ -151,7 +157,38 @@ def summarise(backend: str, platform_lat: list[float], floor_lat: list[float], c
     }
 
 
-def fresh_url(backend: str, pg_url: str, workdir: Path) -> str:
+def post_module():
+    """bench/post.py (the workbench POST), loaded from its file; None when it is not there."""
+    path = HERE / "post.py"
+    if not path.exists():
+        return None
+    spec = importlib.util.spec_from_file_location("bench_post", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def measure(db: Database, url: str, cases: int, post, rounds: int = 4) -> dict[str, list[float]]:
+    """Seconds per completion of each path, interleaved in ``rounds`` so that the machine's drift
+    falls on all of them alike. The product's listeners stay installed; the engine runs without them."""
+    lat = {"floor": [], "engine": [], "listeners": [], "post": []}
+    per = max(1, cases // rounds)
+    for _ in range(rounds):
+        lat["floor"] += bench_floor(db, per)
+        with listeners.suspended():
+            lat["engine"] += bench_platform(db, per)
+        lat["listeners"] += bench_platform(db, per)
+        if post is not None:
+            lat["post"] += post.bench_workbench_post(url, per)
+    return lat
+
+
+def rows(backend: str, lat: dict[str, list[float]], cases_in_db: int) -> list[dict]:
+    return [dict(summarise(backend, lat[path], lat["floor"], cases_in_db), path=path)
+            for path in ("engine", "listeners", "post") if lat[path]]
+
+
+def fresh_url(backend: str, pg_url: str, workdir: Path, database: str = "sunhall_bench") -> str:
     if backend == "sqlite":
         path = workdir / "bench.sqlite"
         for suffix in ("", "-wal", "-shm"):
@@ -160,34 +197,43 @@ def fresh_url(backend: str, pg_url: str, workdir: Path) -> str:
     url = make_url(pg_url)
     admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text('DROP DATABASE IF EXISTS "sunhall_bench" WITH (FORCE)'))
-        conn.execute(text('CREATE DATABASE "sunhall_bench"'))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{database}"'))
     admin.dispose()
-    return url.set(database="sunhall_bench").render_as_string(hide_password=False)
+    return url.set(database=database).render_as_string(hide_password=False)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--cases", type=int, default=200, help="cases per measurement (5 transitions each)")
+    ap.add_argument("--cases", type=int, default=200, help="cases per path and measurement (5 transitions each)")
     ap.add_argument("--backends", default="sqlite,postgresql")
-    ap.add_argument("--history", type=int, default=100_000, help="finished cases for the second measurement")
+    ap.add_argument("--history", type=int, default=100_000, help="finished cases for the second measurement (0: none)")
     ap.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    ap.add_argument("--database", default="sunhall_bench", help="the PostgreSQL database made afresh for the run")
+    ap.add_argument("--no-post", action="store_true", help="leave out the workbench POST")
     ap.add_argument("--out", default=str(HERE / "results" / "transitions.json"))
     args = ap.parse_args()
+    from rules.service import sync_catalogue
+    from webapp import plugins
+
+    plugins.install()
+    post = None if args.no_post else post_module()
     workdir = Path(tempfile.mkdtemp(prefix="sunhall-bench-"))
     results = []
     for backend in args.backends.split(","):
-        db = setup(fresh_url(backend, args.postgres, workdir))
-        bench_platform(db, 20), bench_floor(db, 20)  # warm caches and connections
-        for history in (0, args.history):
-            in_db = add_history(db, history) if history else None
+        url = fresh_url(backend, args.postgres, workdir, args.database)
+        db = setup(url)
+        with db.transaction() as s:
+            sync_catalogue(s)
+        measure(db, url, 8, post, rounds=2)  # warm caches and connections
+        for history in (0, args.history) if args.history else (0,):
+            if history:
+                add_history(db, history)
             with db.transaction(write=False) as s:
                 in_db = s.scalar(select(Case.id).order_by(Case.id.desc()).limit(1)) or 0
-            floor_lat = bench_floor(db, args.cases)
-            platform_lat = bench_platform(db, args.cases)
-            row = summarise(backend, platform_lat, floor_lat, in_db)
-            results.append(row)
-            print(json.dumps(row, ensure_ascii=False))
+            for row in rows(backend, measure(db, url, args.cases, post), in_db):
+                results.append(row)
+                print(json.dumps(row, ensure_ascii=False))
         db.dispose()
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -61,16 +61,18 @@ def _case_form_key(session: Session, case: Case) -> str | None:
 
 def submit_step(session: Session, task_id: int, actor: User, raw: dict | None = None, *, opinion: str | None = None,
                 approved: bool | None = None, reason: str | None = None,
-                expected_version: int | None = None) -> CaseTask:
+                expected_version: int | None = None, sf: StepForm | None = None) -> CaseTask:
     """Validate the step's form data (refusing read-only and hidden fields by name), record every
-    changed field and countable fact, then complete the step in the engine — one transaction."""
+    changed field and countable fact, then complete the step in the engine — one transaction.
+    ``sf`` is the step's form when the caller has resolved it already (the page read the post with it)."""
     task = session.get(CaseTask, task_id)
     if task is None:
         raise NotFound(f"环节 {task_id} 不存在。")
     case = session.get(Case, task.case_id)
     if task.state == "ready":
         require_can_work(actor, task)  # who may act is settled before what they typed is judged
-    sf = step_form(session, case, task)
+    if sf is None:
+        sf = step_form(session, case, task)
     clean = {}
     if sf.form is not None:
         clean = validate_step_data(sf.form, sf.access, case.data or {}, raw or {})

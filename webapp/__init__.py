@@ -15,7 +15,6 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from engine import clock
 from engine.config import Settings
 from engine.db import Database
-from engine.models import User
 
 from . import admin, api, auth, catalogue, errors, health, plugins, portal, sso, supervision, workbench
 from .db import close_request_session, db_session
@@ -78,6 +77,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["sunhall_db"] = Database(settings=settings)
     app.extensions["sunhall_settings"] = settings
     app.extensions["sunhall_surface"] = surface
+    identities = auth.Identities(app.extensions["sunhall_db"])
     if settings.trusted_proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies,
                                 x_host=settings.trusted_proxies)
@@ -93,10 +93,7 @@ def create_app(config: dict | None = None) -> Flask:
         changed, or that was unlocked or deactivated since) is not a login any more."""
         if surface == "public":  # the internet-facing process knows no staff login at all
             return None
-        user = db_session().get(User, int(user_id))
-        if user is None or not user.active or cookie_session.get(auth.EPOCH_KEY) != user.session_epoch:
-            return None
-        return user
+        return identities.user(db_session(), int(user_id), cookie_session.get(auth.EPOCH_KEY))
 
     app.teardown_request(close_request_session)
 

@@ -15,16 +15,21 @@ workers share the count; each process's memory otherwise).
 
 from __future__ import annotations
 
+import threading
+
 from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, session, url_for
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from limits import parse_many
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
 
 from engine import passwords
 from engine.config import ConfigError, Settings
 from engine.errors import InvalidInput
-from engine.models import User
+from engine.models import Post, User
+from engine.models.org import user_post
 
 from . import sso
 from .api.problems import problem
@@ -36,6 +41,54 @@ METHOD_KEY = "_login_method"  # "password" or "sso": how this session logged in
 PASSWORD_OFF = "本系统已关闭密码登录，请使用统一身份认证登录。"
 #: what a person who must change their password may still open
 CHANGE_FIRST_ALLOWS = {"auth.change_password", "auth.logout", "static", "favicon"}
+
+
+class Identities:
+    """The accounts of this process's logged-in sessions, so that a request does not load its user
+    with the ORM (the row, then its posts) every time. Each request still reads the account's row
+    and posts in one indexed query and uses the kept copy only if that reads exactly as it did when
+    the copy was made: a logout, a password change, a deactivation, a role, post or department
+    changed by an administrator — in any process — takes effect on the very next request."""
+
+    MAX = 4096  # accounts kept; the oldest goes first
+
+    _ROWS = (select(*User.__table__.c, Post.id, Post.code, Post.department_id, Post.name)
+             .select_from(User.__table__).outerjoin(user_post, user_post.c.user_id == User.id)
+             .outerjoin(Post.__table__, Post.id == user_post.c.post_id)
+             .where(User.id == bindparam("user_id")).order_by(Post.id))
+
+    def __init__(self, database):
+        self._database = database
+        self._kept: dict[int, tuple[tuple, User]] = {}
+        self._lock = threading.Lock()
+
+    def user(self, session: Session, user_id: int, epoch) -> User | None:
+        """The account as a member of ``session`` if it is active and ``epoch`` is its current
+        session epoch, else None."""
+        rows = session.execute(self._ROWS, {"user_id": user_id}).all()
+        if not rows or not rows[0].active or epoch != rows[0].session_epoch:
+            return None
+        seen = tuple(tuple(row) for row in rows)
+        kept = self._kept.get(user_id)
+        if kept is None or kept[0] != seen:
+            user = self._load(user_id)
+            if user is None:  # deleted meanwhile
+                return None
+            kept = (seen, user)
+            with self._lock:
+                self._kept.pop(user_id, None)
+                while len(self._kept) >= self.MAX:
+                    self._kept.pop(next(iter(self._kept)))
+                self._kept[user_id] = kept
+        # a copy in this request's session: the kept one is never attached, changed or expired
+        return session.merge(kept[1], load=False)
+
+    def _load(self, user_id: int) -> User | None:
+        with self._database.transaction(write=False) as s:
+            user = s.get(User, user_id)
+            if user is not None:
+                user.posts  # noqa: B018 - loaded now, kept detached
+        return user
 
 
 def _failed_message(settings: Settings) -> str:

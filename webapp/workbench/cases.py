@@ -16,7 +16,8 @@ from flask import (
     url_for,
 )
 from flask_login import login_required
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from engine import legaltime
 from engine.calendar import load_calendar
@@ -25,8 +26,19 @@ from engine.disclosure import publish as gk_publish
 from engine.disclosure import service as gk
 from engine.errors import InvalidInput, PermissionDenied, SunhallError
 from engine.exchange import report
-from engine.models import CaseEvent, CaseExtension, CasePause, CaseTask, Department, ProcessDefinition, User
+from engine.models import (
+    Case,
+    CaseEvent,
+    CaseExtension,
+    CasePause,
+    CaseTask,
+    Department,
+    Post,
+    ProcessDefinition,
+    User,
+)
 from engine.models.cases import APPLICANT_TYPES, CASE_STATES, CHANNELS, PAUSE_KINDS, TASK_STATES
+from engine.models.org import user_post
 from engine.qa import service as qa
 from engine.service import (
     authority,
@@ -45,7 +57,7 @@ from engine.service import (
 from engine.service.common import can_work, require_can_work, running_for
 from engine.service.operations import MAX_SPECIAL_DAYS, may_approve_extension, special_procedures_of
 from forms import documents, materials
-from forms.models import CaseDocument
+from forms.models import CaseDocument, CaseMaterial
 from forms.service import field_history, step_form, submit_step
 from rules import replay
 
@@ -68,24 +80,28 @@ def _page(case, error: str | None = None, values=None, status: int = 200, field_
     mine = next((t for t in tasks if can_work(user, t)), None)
     claimable = next((t for t in tasks if t.assignee_id is None and user.holds(t.post_code, t.department_id)), None)
     sf = step_form(session, case, mine)
-    users = {u.id: u for u in session.scalars(select(User))}
-    done = list(session.scalars(select(CaseTask).where(CaseTask.case_id == case.id, CaseTask.state == "completed")
-                                .order_by(CaseTask.completed_at, CaseTask.id)))
-    earlier = []
-    for t in done:
-        if t.step_id not in [e[0] for e in earlier] and (mine is None or t.step_id != mine.step_id):
-            earlier.append((t.step_id, t.step_name))
-    colleagues = [u for u in users.values() if mine and u.id != user.id and u.holds(mine.post_code, mine.department_id)]
-    approvers = [u for u in users.values() if u.id != user.id and u.active and may_approve_extension(u, case)]
+    # the steps one may return to: each completed step once, in the order first completed
+    earlier: dict[str, str] = {}
+    for step_id, name in session.execute(
+            select(CaseTask.step_id, CaseTask.step_name).where(CaseTask.case_id == case.id, CaseTask.state == "completed")
+            .group_by(CaseTask.step_id, CaseTask.step_name)
+            .order_by(func.min(CaseTask.completed_at), func.min(CaseTask.id))):
+        if mine is None or step_id != mine.step_id:
+            earlier.setdefault(step_id, name)  # a step renamed between versions: its first name
     extensions = list(session.scalars(select(CaseExtension).where(CaseExtension.case_id == case.id)
                                       .order_by(CaseExtension.id)))
+    files = list(session.scalars(select(CaseMaterial).options(selectinload(CaseMaterial.versions))
+                                 .where(CaseMaterial.case_id == case.id).order_by(CaseMaterial.position)))
+    history = [h for h in field_history(session, case.id) if sf.access.get(h.field, "hidden") != "hidden"]
+    named = ({x.requested_by_id for x in extensions} | {x.approver_id for x in extensions}
+             | {v.uploaded_by_id for m in files for v in m.versions} | {h.changed_by_id for h in history}) - {None}
     return render_template(
         "workbench/case.html", case=case, tasks=tasks, mine=mine, claimable=claimable, sf=sf,
-        visible=sf.visible(case.data or {}), done=done, users=users, earlier=earlier, colleagues=colleagues,
-        approvers=approvers, events=list(session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)
-                                                         .order_by(CaseEvent.seq))),
+        visible=sf.visible(case.data or {}), names=_user_names(session, named), earlier=list(earlier.items()),
+        colleagues=_colleagues(session, user, mine), approvers=_approvers(session, user, case),
+        events=list(session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq))),
         pauses=list(session.scalars(select(CasePause).where(CasePause.case_id == case.id).order_by(CasePause.id))),
-        materials=materials.materials_of(session, case.id), missing=materials.missing(session, case.id),
+        materials=files, missing=materials.missing(session, case.id),
         documents=documents.documents_of(session, case.id), kinds=documents.KINDS, actions=documents.ACTIONS,
         offer=documents.offered(session, case, user), operations=authority.flow_kind(session, case.definition_id),
         workable=mine is not None and running_for(session, case, mine),
@@ -93,11 +109,36 @@ def _page(case, error: str | None = None, values=None, status: int = 200, field_
         states=CASE_STATES, pause_names=PAUSE_KINDS, channels=CHANNELS, cert_types=CERT_TYPES,
         applicant_types=APPLICANT_TYPES, special=special_procedures_of(case.item_version),
         max_special_days=MAX_SPECIAL_DAYS, extensions=extensions,
-        deadline=legaltime.explain(session, load_calendar(session), case),
-        history=[h for h in field_history(session, case.id) if sf.access.get(h.field, "hidden") != "hidden"],
+        deadline=legaltime.explain(session, load_calendar(session), case), history=history,
         labels={f["name"]: f["label"] for f in (sf.form.fields if sf.form else [])}, error=error, values=values or {},
         field_errors=field_errors or {},
         step_names=replay.step_names(session, case), own_page=_own_page(session, case)), status
+
+
+def _user_names(session, ids: set[int]) -> dict[int, str]:
+    """The names the page shows, and only those."""
+    return dict(session.execute(select(User.id, User.name).where(User.id.in_(ids))).all()) if ids else {}
+
+
+def _colleagues(session, user, mine) -> list:
+    """Whom the step may be transferred to: the others holding its post in its department (id and name)."""
+    if mine is None:
+        return []
+    holders = (select(user_post.c.user_id).join(Post, Post.id == user_post.c.post_id)
+               .where(Post.code == mine.post_code, Post.department_id == mine.department_id))
+    return list(session.execute(select(User.id, User.name).where(User.id.in_(holders), User.id != user.id)
+                                .order_by(User.id)))
+
+
+def _approvers(session, user, case) -> list[User]:
+    """Who may approve an extension (may_approve_extension): found among the case department's
+    staff and the holders of its approval post, not among every account."""
+    approve = (select(user_post.c.user_id).join(Post, Post.id == user_post.c.post_id)
+               .where(Post.code == "approve", Post.department_id == case.department_id))
+    candidates = session.scalars(select(User).where(
+        User.active, User.id != user.id, or_(User.department_id == case.department_id, User.id.in_(approve)))
+        .order_by(User.id))
+    return [u for u in candidates if may_approve_extension(u, case)]
 
 
 def _own_page(session, case) -> str | None:
@@ -132,23 +173,27 @@ def _external_page(case):
     session = db_session()
     tasks = list(session.scalars(select(CaseTask).where(CaseTask.case_id == case.id)
                                  .order_by(CaseTask.created_at, CaseTask.id)))
+    departments = {t.department_id for t in tasks}
+    posts = {(d, code): name for d, code, name in session.execute(
+        select(Post.department_id, Post.code, Post.name).where(Post.department_id.in_(departments)))
+        if (d, code) in {(t.department_id, t.post_code) for t in tasks}} if tasks else {}
     return render_template(
         "workbench/case.html", case=case, external=(case.data or {}).get("external") or {}, steps=tasks,
-        system=report.system_label(case), posts=replay.post_names(session), departments=_department_names(session),
+        system=report.system_label(case), posts=posts, departments=_department_names(session, departments),
         events=list(session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq))),
         actions={**documents.ACTIONS, **report.ACTIONS}, states=CASE_STATES, channels=CHANNELS, cert_types=CERT_TYPES,
         applicant_types=APPLICANT_TYPES, task_states=TASK_STATES,
         deadline=legaltime.explain(session, load_calendar(session), case))
 
 
-def _department_names(session) -> dict[int, str]:
-    return dict(session.execute(select(Department.id, Department.name)).all())
+def _department_names(session, ids: set[int]) -> dict[int, str]:
+    return dict(session.execute(select(Department.id, Department.name).where(Department.id.in_(ids))).all()) if ids else {}
 
 
-def _act(case_id: int, action, success: str):
+def _act(case_id: int, action, success: str, case: Case | None = None):
     """Run one action in this request's transaction; on a refusal, show the page again with the
     message and what was typed, and keep nothing."""
-    case = visible_case(case_id)
+    case = case or visible_case(case_id)
     try:
         said = action(db_session(), case)
     except SunhallError as exc:
@@ -164,7 +209,12 @@ def _act(case_id: int, action, success: str):
 def _must_handle(session, case, task_id: int | None = None) -> None:
     """Who may act is settled before what they typed is read (the service checks again): someone
     off the step hears "not yours", not that a number was badly written."""
-    tasks, user = _open_tasks(session, case), me()
+    user = me()
+    task = session.get(CaseTask, task_id) if task_id is not None else None
+    if task is not None and task.case_id == case.id and task.state == "ready":
+        require_can_work(user, task)
+        return
+    tasks = _open_tasks(session, case)
     task = next((t for t in tasks if t.id == task_id), None)
     if task is not None:
         require_can_work(user, task)
@@ -177,6 +227,16 @@ def _version() -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
+def _case_of_workable(case_id: int, task_id: int) -> Case | None:
+    """The case of a ready step the user may work, or None: whoever may work one of its steps may
+    see the case, so the department scope need not be asked."""
+    found = db_session().execute(select(CaseTask, Case).join(Case, Case.id == CaseTask.case_id)
+                                 .where(CaseTask.id == task_id, CaseTask.case_id == case_id)).first()
+    if found is None or found.CaseTask.state != "ready" or not can_work(me(), found.CaseTask):
+        return None
+    return found.Case
+
+
 @bp.post("/cases/<int:case_id>/tasks/<int:task_id>/complete")
 @login_required
 def complete(case_id: int, task_id: int):
@@ -185,7 +245,7 @@ def complete(case_id: int, task_id: int):
         if task is None or task.case_id != case.id:
             abort(404)
         _must_handle(session, case, task_id)
-        sf = step_form(session, case, task)
+        sf = step_form(session, case, task)  # resolved once: the post is read and validated with it
         raw = parse(list(sf.form.fields), sf.writable, request.form) if sf.form else {}
         for name in request.form:  # a field the page did not offer as writable: refuse by name
             base = name.split(".")[0].split("[")[0]
@@ -194,8 +254,8 @@ def complete(case_id: int, task_id: int):
         decision = request.form.get("decision", "agree")
         submit_step(session, task_id, me(), raw, opinion=request.form.get("opinion") or None,
                     approved=decision != "disagree", reason=request.form.get("reason") or None,
-                    expected_version=_version())
-    return _act(case_id, go, "已办理，办件已转入下一环节。")
+                    expected_version=_version(), sf=sf)
+    return _act(case_id, go, "已办理，办件已转入下一环节。", _case_of_workable(case_id, task_id))
 
 
 @bp.post("/cases/<int:case_id>/tasks/<int:task_id>/claim")
