@@ -53,7 +53,10 @@ class Alert(Base):
     """预警信息: what a checkpoint found, and what the supervision office did about it."""
 
     __tablename__ = "supervision_alert"
-    __table_args__ = (Index("ix_supervision_alert_state_level", "state", "level"),)
+    __table_args__ = (Index("ix_supervision_alert_state_level", "state", "level"),
+                      Index("ix_supervision_alert_created_id", "created_at", "id", "level"),  # alerts list by keyset; trend
+                      Index("ix_supervision_alert_state_created", "state", "created_at", "id"),  # filtered by state
+                      Index("ix_supervision_alert_state_department", "state", "department_id", "level"))  # dashboard lights
     id: Mapped[int] = mapped_column(primary_key=True)
     rule_id: Mapped[int | None] = mapped_column(ForeignKey("supervision_rule.id"))
     rule_code: Mapped[str] = mapped_column(String(10), index=True)

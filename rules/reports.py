@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import random
 import re
+import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -13,13 +14,14 @@ from datetime import date, datetime, time, timedelta
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine import clock
 from engine.calendar import load_calendar
 from engine.errors import InvalidInput
-from engine.models import Case, CaseEvent, CaseTask, Department, Item, Post
+from engine.models import Case, CaseEvent, CaseTask, Department, Item, ItemVersion, Post
+from engine.models.stats import StatCaseMonth, StatStepMonth
 from engine.service.authority import internal_definitions
 from engine.validation import normalize
 
@@ -83,6 +85,8 @@ class Row:
     complaints: int = 0
     external: int = 0  # of ``cases``, reported by departments' own systems (外部)
     days: list = field(default_factory=list)
+    days_total: int = 0  # working days summed in a rollup, beside those listed in ``days``
+    days_count: int = 0
 
     def rate(self, part: int, whole: int) -> float | None:
         """A share, or None ("—") when there is nothing to divide by: never Infinity or NaN."""
@@ -111,7 +115,8 @@ class Row:
     @property
     def average_days(self):
         days = [d for d in self.days if math.isfinite(d)]
-        return finite(round(sum(days) / len(days), 1)) if days else None
+        count = len(days) + self.days_count
+        return finite(round((sum(days) + self.days_total) / count, 1)) if count else None
 
     @property
     def grade(self) -> str:
@@ -144,19 +149,83 @@ def origin_filter(origin: str | None):
     raise InvalidInput("办件来源只能是全部、本平台办件或外部系统报送。", field="origin")
 
 
-def performance_by_department(session: Session, start: date, end: date, origin: str | None = None) -> list[Row]:
+def _whole_months(start: date, end: date) -> tuple[date, date]:
+    """The whole months inside [start, end): the rollups' part of a period (empty when lo >= hi)."""
+    lo = start if start.day == 1 else (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return lo, end.replace(day=1)
+
+
+def _edges(start: date, end: date) -> tuple[tuple[date, date], list[tuple[date, date]]]:
+    """A period as its whole months (from the rollups) and the days around them (read directly)."""
+    lo, hi = _whole_months(start, end)
+    if lo >= hi:
+        return (lo, lo), [(start, end)]
+    return (lo, hi), [(a, b) for a, b in ((start, lo), (hi, end)) if a < b]
+
+
+def _external(origin: str | None, column):
+    """The rollups' origin: ``external`` is a key column there."""
+    origin_filter(origin)  # refuses an unknown origin in Chinese
+    return {"own": column.is_(False), "external": column.is_(True)}.get(origin, True)
+
+
+def performance_by_department(session: Session, start: date, end: date, origin: str | None = None,
+                              direct: bool = False) -> list[Row]:
     """Cases received in [start, end) by the department handling them (own and external ones alike,
     or only one ``origin``). 投诉件数 follows the origin too: with ``external`` only complaints about
     an external case, with ``own`` the others (also those about no case in particular); a department
-    with neither cases nor complaints of that origin is left out."""
+    with neither cases nor complaints of that origin is left out.
+
+    Whole months come from the rollups (rules/rollups.py) with the open cases' lateness counted
+    today; days outside them (and everything, ``direct``) from the cases themselves."""
     today = clock.today()
+    depts = {i: (code, name) for i, code, name in session.execute(
+        select(Department.id, Department.code, Department.name).order_by(Department.id))}
+    rows = {i: Row(code, name) for i, (code, name) in depts.items()}
+    (lo, hi), edges = ((start, start), [(start, end)]) if direct else _edges(start, end)
+    for a, b in edges:
+        _department_direct(session, rows, a, b, origin, today)
+    if lo < hi:
+        s = StatCaseMonth
+        external = func.sum(case((s.external.is_(True), s.cases), else_=0))
+        sums = session.execute(select(s.department_id, *[external if n == "external" else func.sum(getattr(s, n))
+                                                         for n in _CASE_COLUMNS],
+                                      func.sum(s.days_total), func.sum(s.days_count)).where(s.month >= lo, s.month < hi, _external(origin, s.external))
+            .group_by(s.department_id))
+        for dept_id, *values, days_total, days_count in sums:
+            row = rows[dept_id]
+            for name, value in zip(_CASE_COLUMNS, values):
+                setattr(row, name, getattr(row, name) + value)
+            row.days_total += days_total
+            row.days_count += days_count
+        late = session.execute(select(Case.department_id, func.count()).where(
+            Case.state.in_(("received", "accepted")), Case.deadline < today, Case.received_at >= _at(lo),
+            Case.received_at < _at(hi), _citizens(session), origin_filter(origin)).group_by(Case.department_id))
+        for dept_id, count in late:
+            rows[dept_id].overdue += count
+    complained = select(Complaint.department_id, func.count()).where(
+        Complaint.received_at >= _at(start), Complaint.received_at < _at(end))
+    if origin == "external":  # only complaints about an external case
+        complained = complained.join(Case, Case.id == Complaint.case_id).where(Case.source.is_not(None))
+    elif origin == "own":  # complaints about our own cases and those about no case in particular
+        complained = complained.outerjoin(Case, Case.id == Complaint.case_id).where(
+            or_(Complaint.case_id.is_(None), Case.source.is_(None)))
+    for dept_id, count in session.execute(complained.group_by(Complaint.department_id)):
+        rows[dept_id].complaints += count
+    return [r for r in rows.values() if r.cases or r.complaints]
+
+
+_CASE_COLUMNS = ("cases", "external", "finished", "on_time", "early", "overdue", "returned", "decided", "denied")
+
+
+def _department_direct(session: Session, rows: dict, start: date, end: date, origin: str | None, today: date) -> None:
+    """Cases received in [start, end), read one by one."""
     calendar = load_calendar(session)
-    depts = {d.id: d for d in session.scalars(select(Department).order_by(Department.id))}
-    rows = {d.id: Row(d.code, d.name) for d in depts.values()}
-    returned = set(session.scalars(select(CaseEvent.case_id).where(CaseEvent.action == "return")))
     cases = session.execute(select(Case.id, Case.department_id, Case.state, Case.result, Case.deadline, Case.accepted_at,
                                    Case.finished_at, Case.paused_days, Case.source).where(
         Case.received_at >= _at(start), Case.received_at < _at(end), _citizens(session), origin_filter(origin))).all()
+    returned = set(session.scalars(select(CaseEvent.case_id).join(Case, Case.id == CaseEvent.case_id).where(
+        CaseEvent.action == "return", Case.received_at >= _at(start), Case.received_at < _at(end))))
     for c in cases:
         row = rows[c.department_id]
         row.cases += 1
@@ -177,72 +246,143 @@ def performance_by_department(session: Session, start: date, end: date, origin: 
                 row.denied += c.result.startswith("不予")
         elif c.state in ("received", "accepted") and c.deadline is not None and c.deadline < today:
             row.overdue += 1
-    complained = select(Complaint.department_id, func.count()).where(
-        Complaint.received_at >= _at(start), Complaint.received_at < _at(end))
-    if origin == "external":  # only complaints about an external case
-        complained = complained.join(Case, Case.id == Complaint.case_id).where(Case.source.is_not(None))
-    elif origin == "own":  # complaints about our own cases and those about no case in particular
-        complained = complained.outerjoin(Case, Case.id == Complaint.case_id).where(
-            or_(Complaint.case_id.is_(None), Case.source.is_(None)))
-    for dept_id, count in session.execute(complained.group_by(Complaint.department_id)):
-        rows[dept_id].complaints += count
-    return [r for r in rows.values() if r.cases or r.complaints]
+
+
+_STEP_COLUMNS = ("cases", "returned", "on_time", "early", "overdue", "decided", "denied")
 
 
 def performance_by_step(session: Session, start: date, end: date, by: str = "step",
-                        origin: str | None = None) -> list[Row]:
+                        origin: str | None = None, direct: bool = False) -> list[Row]:
     """Steps completed in [start, end), grouped by step (item:step) or by post (department:post);
-    an external case's reported steps count like our own (or only one ``origin``)."""
-    calendar = load_calendar(session)
-    posts = {(p.department_id, p.code): p.name for p in session.scalars(select(Post))}
-    depts = {d.id: d.name for d in session.scalars(select(Department))}
-    names = {i.id: i.current_version.name for i in session.scalars(select(Item))}
+    an external case's reported steps count like our own (or only one ``origin``); a step renamed
+    meanwhile is labelled by its least name. Whole months come
+    from the rollups, the days around them (and everything, ``direct``) from the steps themselves."""
+    posts = {(d, code): name for d, code, name in session.execute(select(Post.department_id, Post.code, Post.name))}
+    depts = dict(session.execute(select(Department.id, Department.name)).all())
+    names = dict(session.execute(select(Item.id, ItemVersion.name).join(
+        ItemVersion, ItemVersion.id == Item.current_version_id)).all())
     rows: dict[str, Row] = {}
-    tasks = session.execute(select(CaseTask, Case.item_id, Case.source).join(Case, Case.id == CaseTask.case_id).where(
-        CaseTask.completed_at >= _at(start), CaseTask.completed_at < _at(end),
-        CaseTask.state.in_(("completed", "returned")), _citizens(session), origin_filter(origin))).all()
-    for task, item_id, source in tasks:
+
+    def row_of(item_id, step_id, step_name, department_id, post_code) -> Row:
         if by == "post":
-            key = f"{task.department_id}:{task.post_code}"
-            label = f"{depts[task.department_id]}·{posts.get((task.department_id, task.post_code), task.post_code)}"
+            key = f"{department_id}:{post_code}"
+            label = f"{depts[department_id]}·{posts.get((department_id, post_code), post_code)}"
         else:
-            key, label = f"{item_id}:{task.step_id}", f"{names[item_id]}·{task.step_name}"
-        row = rows.setdefault(key, Row(key, label))
-        row.cases += 1
-        row.external += source is not None
-        row.finished += 1
-        row.returned += task.state == "returned"
-        done = clock.local_date(task.completed_at)
-        if task.due_date is None or done <= task.due_date:
-            row.on_time += 1
-            row.early += task.due_date is not None and done < task.due_date
-        else:
-            row.overdue += 1
-        row.days.append(calendar.workdays_between(clock.local_date(task.created_at), done))
-        if task.approved is not None:
-            row.decided += 1
-            row.denied += task.approved is False
+            key, label = f"{item_id}:{step_id}", f"{names[item_id]}·{step_name}"
+            if key in rows and label < rows[key].label:  # a renamed step is labelled by its least name
+                rows[key].label = label
+        return rows.setdefault(key, Row(key, label))
+
+    (lo, hi), edges = ((start, start), [(start, end)]) if direct else _edges(start, end)
+    if lo < hi:
+        s = StatStepMonth
+        sums = session.execute(select(s.item_id, s.step_id, s.step_name, s.department_id, s.post_code, s.tasks,
+                                      s.external, *[getattr(s, n) for n in _STEP_COLUMNS if n != "cases"], s.days_total)
+                               .where(s.month >= lo, s.month < hi, _external(origin, s.external)))
+        for item_id, step_id, step_name, department_id, post_code, tasks, external, *values, days in sums:
+            row = row_of(item_id, step_id, step_name, department_id, post_code)
+            row.cases += tasks
+            row.finished += tasks
+            row.external += tasks if external else 0
+            for name, value in zip(_STEP_COLUMNS[1:], values):
+                setattr(row, name, getattr(row, name) + value)
+            row.days_total += days
+            row.days_count += tasks
+    for a, b in edges:
+        calendar = load_calendar(session)
+        tasks = session.execute(select(CaseTask, Case.item_id, Case.source).join(Case, Case.id == CaseTask.case_id).where(
+            CaseTask.completed_at >= _at(a), CaseTask.completed_at < _at(b),
+            CaseTask.state.in_(("completed", "returned")), _citizens(session), origin_filter(origin))).all()
+        for task, item_id, source in tasks:
+            row = row_of(item_id, task.step_id, task.step_name, task.department_id, task.post_code)
+            row.cases += 1
+            row.external += source is not None
+            row.finished += 1
+            row.returned += task.state == "returned"
+            done = clock.local_date(task.completed_at)
+            if task.due_date is None or done <= task.due_date:
+                row.on_time += 1
+                row.early += task.due_date is not None and done < task.due_date
+            else:
+                row.overdue += 1
+            row.days.append(calendar.workdays_between(clock.local_date(task.created_at), done))
+            if task.approved is not None:
+                row.decided += 1
+                row.denied += task.approved is False
     return sorted(rows.values(), key=lambda r: r.label)
 
 
-def dashboard(session: Session) -> dict:
-    open_states = ("open", "acknowledged", "supervising")
-    by_level = dict(session.execute(select(Alert.level, func.count()).where(Alert.state.in_(open_states))
-                                    .group_by(Alert.level)).all())
-    depts = {d.id: d.name for d in session.scalars(select(Department))}
+OPEN_ALERTS = ("open", "acknowledged", "supervising")
+CATCH_UP_LIMIT = 5000  # more new alerts than this (a bulk load) and the past is counted afresh
+
+
+class AlertTrend:
+    """Alerts created per level in spans of days wholly before today. Those never change, so a
+    process counts each span once; alerts committed since (ids above the highest seen) are added to
+    the spans they fall in, and a table that shrank (alerts deleted) is counted afresh. Only today's
+    alerts are read on every request."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._spans: dict[tuple[datetime, datetime], Counter] = {}
+        self._high = 0  # the highest alert id the spans include
+
+    def counts(self, session: Session, spans: list[tuple[datetime, datetime]]) -> list[Counter]:
+        with self._lock:
+            high = session.scalar(select(func.max(Alert.id))) or 0
+            if high < self._high or high - self._high > CATCH_UP_LIMIT:
+                self._spans.clear()
+            elif high > self._high and self._spans:
+                new = session.execute(select(Alert.created_at, Alert.level).where(
+                    Alert.id > self._high, Alert.id <= high)).all()
+                for created, level in new:
+                    for (start, end), counter in self._spans.items():
+                        if start <= created < end:
+                            counter[level] += 1
+            self._high = high
+            missing = [s for s in spans if s not in self._spans]
+            if missing:
+                for span, counter in zip(missing, _alerts_by_level(session, missing, Alert.id <= high)):
+                    self._spans[span] = counter
+            self._spans = {s: self._spans[s] for s in spans}  # yesterday's part of this month goes
+            return [self._spans[s] for s in spans]
+
+
+def _alerts_by_level(session: Session, spans: list[tuple[datetime, datetime]], *where) -> list[Counter]:
+    """Alerts created in each of the disjoint ``spans``, by level: one range scan of the creation index."""
+    counters = [Counter() for _ in spans]
+    if not spans:
+        return counters
+    index = case(*[(and_(Alert.created_at >= a, Alert.created_at < b), i) for i, (a, b) in enumerate(spans)])
+    created = select(index.label("span"), Alert.level).where(
+        Alert.created_at >= min(a for a, _ in spans), Alert.created_at < max(b for _, b in spans), *where).subquery()
+    for i, level, count in session.execute(select(created.c.span, created.c.level, func.count())
+                                           .where(created.c.span.is_not(None)).group_by(created.c.span, created.c.level)):
+        counters[i][level] += count
+    return counters
+
+
+def dashboard(session: Session, trend: AlertTrend | None = None) -> dict:
+    """The counts come from indexes (open alerts by state, department and level), from ``trend``
+    (the months before today, counted once per process: see :class:`AlertTrend`) and from the
+    rollups (open cases), never from reading history."""
+    depts = dict(session.execute(select(Department.id, Department.name)).all())
     per_dept: dict[int, Counter] = defaultdict(Counter)
+    by_level: Counter = Counter()
     for dept_id, level, count in session.execute(select(Alert.department_id, Alert.level, func.count()).where(
-            Alert.state.in_(open_states)).group_by(Alert.department_id, Alert.level)):
+            Alert.state.in_(OPEN_ALERTS)).group_by(Alert.department_id, Alert.level)):
         per_dept[dept_id][level] += count
+        by_level[level] += count
     colours = []
     for dept_id, name in depts.items():
         c = per_dept.get(dept_id, Counter())
         colour = "red" if c["alarm"] else ("yellow" if c["warning"] else "green")
         colours.append({"department": name, "colour": colour, "alarm": c["alarm"], "warning": c["warning"],
                         "remind": c["remind"]})
-    items = {i.id: i.current_version.name for i in session.scalars(select(Item))}
-    by_item = session.execute(select(Alert.item_id, func.count()).where(Alert.state.in_(open_states), Alert.item_id.is_not(None))
+    by_item = session.execute(select(Alert.item_id, func.count()).where(Alert.state.in_(OPEN_ALERTS), Alert.item_id.is_not(None))
                               .group_by(Alert.item_id).order_by(func.count().desc()).limit(10)).all()
+    items = dict(session.execute(select(Item.id, ItemVersion.name).join(
+        ItemVersion, ItemVersion.id == Item.current_version_id).where(Item.id.in_([i for i, _ in by_item]))).all())
     today = clock.today()
     months = []
     day = today.replace(day=1)
@@ -250,23 +390,24 @@ def dashboard(session: Session) -> dict:
         months.append(day)
         day = (day - timedelta(days=1)).replace(day=1)
     months.reverse()
-    trend = {level: [0] * 12 for level in LEVELS}
-    since = _at(months[0])
-    for created, level in session.execute(select(Alert.created_at, Alert.level).where(Alert.created_at >= since)):
-        local = clock.local_date(created)
-        index = (local.year - months[0].year) * 12 + local.month - months[0].month
-        if 0 <= index < 12:
-            trend[level][index] += 1
+    ends = months[1:] + [(months[-1] + timedelta(days=32)).replace(day=1)]
+    past = [(_at(m), _at(e)) for m, e in zip(months[:-1], ends)] + [(_at(months[-1]), _at(today))]
+    live = _alerts_by_level(session, [(_at(today), _at(ends[-1]))])[0]
+    counted = (trend or AlertTrend()).counts(session, [s for s in past if s[0] < s[1]])
+    if len(counted) < 12:  # the first of the month: nothing of it is past yet
+        counted.append(Counter())
+    counted[-1] = counted[-1] + live
+    s = StatCaseMonth
+    open_cases, open_external = session.execute(select(
+        func.coalesce(func.sum(s.open), 0), func.coalesce(func.sum(case((s.external.is_(True), s.open), else_=0)), 0))).one()
     return {
-        "levels": [(LEVELS[k], by_level.get(k, 0)) for k in LEVELS],
+        "levels": [(LEVELS[k], by_level[k]) for k in LEVELS],
         "departments": sorted(colours, key=lambda r: (-r["alarm"], -r["warning"], r["department"])),
         "top_items": [(items[i], n) for i, n in by_item],
         "trend": {"labels": [f"{m:%Y-%m}" for m in months],
-                  "series": [{"name": LEVELS[k], "values": v} for k, v in trend.items()]},
-        "open_cases": session.scalar(select(func.count()).select_from(Case).where(Case.state.in_(("received", "accepted")),
-                                                                                  _citizens(session))),
-        "open_external": session.scalar(select(func.count()).select_from(Case).where(
-            Case.state.in_(("received", "accepted")), Case.source.is_not(None))),
+                  "series": [{"name": LEVELS[k], "values": [c[k] for c in counted]} for k in LEVELS]},
+        "open_cases": open_cases,
+        "open_external": open_external,
     }
 
 

@@ -99,7 +99,8 @@ def clean_cases(db) -> None:
             search.withdraw(session, "faq", f"lib/{entry_id}")  # answers a test promoted into the library
         session.execute(delete(FaqEntry).where(FaqEntry.source_question_id.is_not(None)))
         from engine.models import ApiToken, CaseArchive, FeedMessage
-        for model in (ApiToken, FeedMessage, CaseArchive, Alert, Watch, Complaint, Notification, QuestionTurn, Question, InfoConsultation, InfoAssignment,
+        from engine.models.stats import StatCaseMonth, StatStepMonth
+        for model in (StatCaseMonth, StatStepMonth, ApiToken, FeedMessage, CaseArchive, Alert, Watch, Complaint, Notification, QuestionTurn, Question, InfoConsultation, InfoAssignment,
                       InfoAppeal, InfoReportText, InfoRequest, InfoEntry, CaseEvent, CasePause, CaseTask, Case, CaseCounter, SeriesCounter, SchedulerLease,
                       DocumentCounter):
             session.execute(delete(model))

@@ -16,6 +16,7 @@ from .exchange import TOKEN_VERBS, ApiToken, CaseArchive, FeedMessage
 from .items import Item, ItemChange, ItemVersion, ProcessDefinition
 from .org import Department, Post, Region, User, user_post
 from .qa import FaqCategory, FaqEntry, Notification, Question, QuestionTurn
+from .stats import StatCaseMonth, StatStepMonth  # noqa: F401  (statistics rollups: rules/rollups.py)
 from .system import SchedulerIncident, SchedulerLease
 from .systemlog import SystemEvent, SystemLogHead
 
