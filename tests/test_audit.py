@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from click.testing import CliRunner
 from sqlalchemy import delete, select, update
 
 from engine import audit
-from engine.models import CaseEvent
+from engine.models import Case, CaseEvent
 from engine.service import start_case
 from webapp.cli import main
 
@@ -53,3 +55,40 @@ def test_deleting_the_last_row_is_reported(run, database, frozen_clock, company)
         last = s.scalar(select(CaseEvent.seq).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq.desc()))
         s.execute(delete(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.seq == last))
     assert any("末尾" in f for f in _findings(database))
+
+
+def _two_cases(run, database, frozen_clock, company):
+    """A 食品经营许可 (市场监督管理局) received in September and a 公共场所卫生许可 (卫生健康局)
+    received in October, whose second event is then edited."""
+    food = run(start_case, "015309300002", company, As("sc001"), data={"prepackaged_only": False})
+    do(run, database, food.id, As("sc001"), "accept")
+    frozen_clock.travel(frozen_clock.now() + timedelta(days=14))
+    hygiene = run(start_case, "015309300003", company, As("ws001"))
+    do(run, database, hygiene.id, As("ws001"), "accept")
+    with database.transaction() as s:
+        s.execute(update(CaseEvent).where(CaseEvent.case_id == hygiene.id, CaseEvent.seq == 2).values(reason="改过"))
+    return food, hygiene
+
+
+def test_verify_one_department_or_period(run, database, frozen_clock, company, monkeypatch):
+    food, hygiene = _two_cases(run, database, frozen_clock, company)
+    with database.transaction(write=False) as s:
+        market = s.scalar(select(Case.department_id).where(Case.id == food.id))
+        assert audit.verify(s, department_ids=[market]) == []
+        assert [f.case_number for f in audit.verify(s)] == [hygiene.number]
+    monkeypatch.setenv("SUNHALL_DATABASE_URL", database.settings.database_url)
+    cli = CliRunner()
+    for args, code, words in ((["--department", "scjgj"], 0, "阳光县市场监督管理局的 1 件"),
+                              (["--department", "阳光县卫生健康局"], 1, "第 2 条"),
+                              (["--from", "2026-09-01", "--to", "2026-09-30"], 0, "2026-09-01 至 2026-09-30 收件的 1 件"),
+                              (["--from", "2026-10-01"], 1, "2026-10-01 至 今天 收件的 1 件"),
+                              (["--to", "2026-09-28", "--department", "wsjkj"], 0, "的 0 件"),
+                              (["--workers", "2"], 1, "第 2 条")):
+        out = cli.invoke(main, ["audit", "verify", *args])
+        assert out.exit_code == code and words in out.output, (args, out.output)
+    for args, words in ((["--department", "nope"], "没有代码或名称为“nope”的部门"),
+                        (["--from", "2026-02-30"], "日期格式错误"),
+                        (["--from", "2026-10-01", "--to", "2026-09-01"], "不能晚于"),
+                        (["--workers", "0"], "参数 --workers 的值无效")):
+        out = cli.invoke(main, ["audit", "verify", *args])
+        assert out.exit_code == 2 and words in out.output and "Traceback" not in out.output, (args, out.output)
