@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
+import orjson
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
@@ -43,6 +44,22 @@ def _digest(event) -> str:
         "before": event.before, "after": event.after, "detail": event.detail, "prev_hash": event.prev_hash,
     }
     return hashlib.sha256(_ENCODE(body).encode("utf-8")).hexdigest()
+
+
+def _quick_digest(event) -> str:
+    """:func:`_digest` by orjson: the same bytes for the texts, whole numbers and structures events hold,
+    several times faster. It writes some floats differently (1e16), so a mismatch is checked again by
+    :func:`_digest` before it is reported."""
+    body = {
+        "case_id": event.case_id, "seq": event.seq, "at": event.at.astimezone(timezone.utc).isoformat(timespec="microseconds"),
+        "actor_id": event.actor_id, "actor_name": event.actor_name, "action": event.action,
+        "task_id": event.task_id, "step_id": event.step_id, "reason": event.reason,
+        "before": event.before, "after": event.after, "detail": event.detail, "prev_hash": event.prev_hash,
+    }
+    try:
+        return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    except TypeError:  # orjson.JSONEncodeError: a number beyond 64 bits
+        return ""
 
 
 def record(session: Session, case: Case, actor: User | None, action: str, *, task=None, reason=None,
@@ -108,12 +125,21 @@ def verify(session: Session, batch: int = 2000, *, department_ids=None, received
             progress(len(cases))
 
 
+def _loads(data: bytes):
+    """orjson reads the stored JSON into the same values as the standard library, five times faster; what
+    it refuses (a number beyond 64 bits) the standard library reads."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return _DECODE(data.decode("utf-8"))
+
+
 def _fast_json(session: Session) -> None:
     """psycopg's JSON loader sniffs each value's encoding first; the database sends UTF-8."""
     if session.get_bind().dialect.name == "postgresql":
         from psycopg.types.json import set_json_loads
 
-        set_json_loads(lambda data: _DECODE(data.decode("utf-8")), session.connection().connection.driver_connection)
+        set_json_loads(_loads, session.connection().connection.driver_connection)
 
 
 _CASE_COLUMNS = (Case.id, Case.number, Case.event_count, Case.last_event_hash)
@@ -190,7 +216,7 @@ def _verify_case(case: Case, events: list[CaseEvent]) -> list[AuditFinding]:
             out.append(AuditFinding(case.number, expected_seq, f"缺少第 {expected_seq} 至 {ev.seq - 1} 条记录（已被删除）。"))
         if ev.prev_hash != prev:
             out.append(AuditFinding(case.number, ev.seq, "与前一条记录的链接断开（前一条被删除或篡改）。"))
-        if _digest(ev) != ev.hash:
+        if _quick_digest(ev) != ev.hash and _digest(ev) != ev.hash:
             out.append(AuditFinding(case.number, ev.seq, f"内容与哈希不符（记录已被修改）：{ev.action}。"))
         prev, expected_seq = ev.hash, ev.seq + 1
     if case.event_count != len(events) or (events and case.last_event_hash != events[-1].hash):

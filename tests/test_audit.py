@@ -92,3 +92,27 @@ def test_verify_one_department_or_period(run, database, frozen_clock, company, m
                         (["--workers", "0"], "参数 --workers 的值无效")):
         out = cli.invoke(main, ["audit", "verify", *args])
         assert out.exit_code == 2 and words in out.output and "Traceback" not in out.output, (args, out.output)
+
+
+def test_the_quick_digest_agrees_and_a_float_it_writes_otherwise_is_still_verified():
+    """verify hashes with orjson and re-checks a mismatch with the standard library before reporting it."""
+    from datetime import datetime, timezone
+    from types import SimpleNamespace
+
+    from engine.audit import _digest, _quick_digest, _verify_case
+
+    def event(seq, prev, after):
+        ev = SimpleNamespace(case_id=7, seq=seq, at=datetime(2026, 12, 31, 16, 0, tzinfo=timezone.utc), actor_id=3,
+                             actor_name="张三", action="complete", task_id=None, step_id="s1", reason=None,
+                             before={}, after=after, detail={"意见": "同意", "列表": [1, None, True, "二"]}, prev_hash=prev)
+        ev.hash = _digest(ev)
+        return ev
+
+    plain = event(1, "", {"金额": 12, "名称": "某某公司", "z": {"b": 1, "a": [False]}})
+    assert _quick_digest(plain) == plain.hash
+    odd = event(2, plain.hash, {"面积": 1e16, "比例": 0.1})
+    assert _quick_digest(odd) != odd.hash  # orjson writes 1e16, the chain was written with 1e+16
+    case = SimpleNamespace(number="530930202612310001", event_count=2, last_event_hash=odd.hash)
+    assert _verify_case(case, [plain, odd]) == []
+    odd.after = {"面积": 2e16, "比例": 0.1}
+    assert [f.seq for f in _verify_case(case, [plain, odd])] == [2]
