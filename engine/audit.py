@@ -48,7 +48,7 @@ def _digest(event) -> str:
 
 def _quick_digest(event) -> str:
     """:func:`_digest` by orjson: the same bytes for the texts, whole numbers and structures events hold,
-    several times faster. It writes some floats differently (1e16), so a mismatch is checked again by
+    several times faster. It writes some floats differently (1e-7 for 1e-07), so a mismatch is checked again by
     :func:`_digest` before it is reported."""
     body = {
         "case_id": event.case_id, "seq": event.seq, "at": event.at.astimezone(timezone.utc).isoformat(timespec="microseconds"),

@@ -110,9 +110,9 @@ def test_the_quick_digest_agrees_and_a_float_it_writes_otherwise_is_still_verifi
 
     plain = event(1, "", {"金额": 12, "名称": "某某公司", "z": {"b": 1, "a": [False]}})
     assert _quick_digest(plain) == plain.hash
-    odd = event(2, plain.hash, {"面积": 1e16, "比例": 0.1})
-    assert _quick_digest(odd) != odd.hash  # orjson writes 1e16, the chain was written with 1e+16
+    odd = event(2, plain.hash, {"面积": 1e-7, "比例": 0.1})
+    assert _quick_digest(odd) != odd.hash  # orjson writes 1e-7, the chain was written with 1e-07
     case = SimpleNamespace(number="530930202612310001", event_count=2, last_event_hash=odd.hash)
     assert _verify_case(case, [plain, odd]) == []
-    odd.after = {"面积": 2e16, "比例": 0.1}
+    odd.after = {"面积": 2e-7, "比例": 0.1}
     assert [f.seq for f in _verify_case(case, [plain, odd])] == [2]
