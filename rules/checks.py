@@ -97,11 +97,15 @@ def check_fee(c: Context):
 def check_discretion(c: Context):
     if c.t.action != "complete" or c.step is None or c.step.stage != "decide":
         return
-    standard = (c.version.extra or {}).get("裁量基准") or {}
+    standard = None  # the item's 裁量基准, read only when a decision names an amount and a severity
     for rule in c.rules("discretion"):
         raw = c.data.get(rule.params.get("amount_field", "fine_amount"))
         severity = c.data.get(rule.params.get("severity_field", "severity"))
-        if raw is None or not isinstance(severity, str) or severity not in standard:
+        if raw is None or not isinstance(severity, str):
+            continue
+        if standard is None:
+            standard = (c.version.extra or {}).get("裁量基准") or {}
+        if severity not in standard:
             continue
         amount = _amount(raw)
         if amount is None:

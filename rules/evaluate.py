@@ -33,22 +33,46 @@ def incident_key(code: str) -> str:
     return f"rule:{code}"
 
 
+_broken: list = [None, {}]  # the rule cache last checked and its broken rules
+
+
 def broken_rules(rules: dict) -> dict[str, str]:
-    """{code: Chinese reason} of the enabled rules whose stored parameters cannot be used (each
-    rule checked once per load of the rule cache)."""
-    return {r.code: reason for group in rules.values() for r in group if (reason := stored_problem(r)) is not None}
+    """{code: Chinese reason} of the enabled rules whose stored parameters cannot be used (checked
+    once per load of the rule cache: it hands out the same dict until a rule changes)."""
+    cached, broken = _broken
+    if cached is not rules:
+        broken = {r.code: reason for group in rules.values() for r in group
+                  if (reason := stored_problem(r)) is not None}
+        _broken[:] = [rules, broken]
+    return broken
 
 
 class _Guarded(Context):
-    """The transition's context without the broken rules, or with just one rule (the slow path)."""
+    """The transition's context without the broken rules, or with just one rule (the slow path).
+
+    While ``guarded``, the first check that reaches for the session (to read the database) opens
+    the savepoint that undoes what a failing check did; checks that judge only the transition and
+    the case row in hand open none."""
 
     def __init__(self, t: Transition, skip: dict[str, str]):
+        self.skip, self.only, self.guarded, self.savepoint = skip, None, False, None
         super().__init__(t)
-        self.skip, self.only = skip, None
+
+    @property
+    def session(self):
+        if self.guarded and self.savepoint is None:
+            self.savepoint = self.t.session.begin_nested()
+        return self.t.session
+
+    @session.setter
+    def session(self, value):
+        pass  # always the transition's (Context sets it)
 
     def rules(self, rule_type: str):
-        for rule in super().rules(rule_type):
-            if rule.code not in self.skip and (self.only is None or rule.code == self.only):
+        step_id = self.t.task.step_id if self.t.task is not None else None
+        for rule in active_rules(self.t.session).get(rule_type, ()):
+            if rule.code not in self.skip and (self.only is None or rule.code == self.only) and \
+                    rule.applies(self.item_code, self.category, step_id):
                 yield rule
 
 
@@ -73,12 +97,28 @@ def on_transition(t: Transition) -> None:
     _plan_watches(t, c)
 
 
-def _findings(c: _Guarded) -> list[Finding]:
-    """Every check at once in one savepoint (the normal path); when that raises, each applicable
-    rule again in a savepoint of its own, so that only the failing rule is skipped."""
+def _guarded(c: _Guarded, checks) -> list[Finding]:
+    """The findings of ``checks``; whatever they did in the database is undone when one raises."""
+    c.guarded = True
     try:
-        with c.session.begin_nested():
-            return [f for check in CHECKS for f in check(c)]
+        findings = [f for check in checks for f in check(c)]
+    except BaseException:
+        if c.savepoint is not None:
+            c.savepoint.rollback()
+        raise
+    else:
+        if c.savepoint is not None:
+            c.savepoint.commit()
+        return findings
+    finally:
+        c.guarded, c.savepoint = False, None
+
+
+def _findings(c: _Guarded) -> list[Finding]:
+    """Every check at once (the normal path); when that raises, each applicable rule again on its
+    own, so that only the failing rule is skipped."""
+    try:
+        return _guarded(c, CHECKS)
     except Exception:
         log.warning("a supervision check failed on case %s; checking rule by rule", c.case.id, exc_info=True)
     findings: list[Finding] = []
@@ -86,8 +126,7 @@ def _findings(c: _Guarded) -> list[Finding]:
         for rule in list(c.rules(rule_type)):
             c.only = rule.code
             try:
-                with c.session.begin_nested():
-                    findings.extend(check(c))
+                findings.extend(_guarded(c, (check,)))
             except Exception as exc:
                 _failed(c, rule, exc, alarm=rule.blocking)
             finally:
@@ -118,11 +157,11 @@ def _plan_watches(t: Transition, c: _Guarded) -> None:
     clock_changed = (not b or t.action in ("recompute_deadlines", "retime", "report") or b.get("state") != c.case.state
                      or b.get("pause") != c.case.pause_kind or b.get("deadline") != c.case.deadline)
     try:
-        with t.session.begin_nested():
-            if clock_changed:
+        if clock_changed:
+            with t.session.begin_nested():
                 plan_watches(t.session, c.case)
-            elif t.new_tasks:
-                add_task_watches(t.session, c.case, t.new_tasks)
+        elif t.new_tasks:  # works them all out before its one INSERT: a failure leaves nothing to undo
+            add_task_watches(t.session, c.case, t.new_tasks)
     except Exception as exc:
         log.warning("planning the watches of case %s failed", c.case.id, exc_info=True)
         with t.session.begin_nested():

@@ -16,7 +16,7 @@ from engine.service.common import specs_for
 from engine.validation import Choice, Text, errors_in_chinese
 
 from .catalogue import DEFAULT_RULES
-from .context import invalidate
+from .context import invalidate, item_facts
 from .evaluate import incident_key
 from .models import LEVELS, Alert, Rule, RuleVersion
 from .params import params_of
@@ -205,8 +205,8 @@ def open_supervision(session: Session, alert_id: int, actor: User, requirement: 
 
 def close_orders_on_finish(transition) -> None:
     """When a 督办 case ends, the alerts it was opened for are resolved with its conclusion."""
-    if transition.action != "finish":
-        return
+    if transition.action != "finish" or item_facts(transition.session, transition.case.item_id)[0] != SUPERVISION_ITEM:
+        return  # only a 督办 case has alerts following it
     for alert in transition.session.scalars(select(Alert).where(Alert.order_case_id == transition.case.id,
                                                                 Alert.state == "supervising")):
         alert.state, alert.handled_at = "resolved", clock.now()

@@ -245,3 +245,52 @@ def test_an_external_report_is_fed_upward_too(database, run, frozen_clock):
     assert message.payload["materials"][0]["name"] == "食品经营许可申请书"
     with database.transaction(write=False) as s:
         assert s.get(Case, outcome.case.id).event_count == message.event_seq
+
+
+def _as_the_orm_reads_it(session, case) -> dict:
+    """The message as the listener built it before it read on the cursor: every object through the
+    ORM (the reference the cheaper reads must keep matching)."""
+    from engine.models import CaseTask, Department, User
+
+    with session.no_autoflush:
+        tasks = list(session.scalars(select(CaseTask).where(CaseTask.case_id == case.id)
+                                     .order_by(CaseTask.created_at, CaseTask.id)))
+        users = {u.id: u.name for u in session.scalars(select(User))}
+        depts = {d.id: d for d in session.scalars(select(Department))}
+    return {"item": {"code": case.item.code, "name": case.item_version.name, "version": case.item_version.version},
+            "department": {"code": depts[case.department_id].code, "name": depts[case.department_id].name},
+            "accepted_by": users.get(case.accepted_by_id),
+            "steps": [(t.step_id, t.state, depts[t.department_id].code, users.get(t.completed_by_id) if t.completed_at
+                       else None, t.opinion, t.approved) for t in tasks if t.state != "cancelled"]}
+
+
+def test_each_message_is_the_case_as_it_stood_at_its_change(database, run, company, frozen_clock):
+    """Built from the case row in hand and two statements, a message carries what the ORM reads at
+    that moment; a later change does not rewrite it (the accepting message keeps 审查 as ready)."""
+    from engine import listeners
+
+    seen = {}
+
+    def reference(t):
+        if t.case.source is None:
+            seen[t.case.event_count] = _as_the_orm_reads_it(t.session, t.case)
+
+    listeners.register(reference)
+    try:
+        case = run(start_case, FOOD, company, As("sc001"), data={"prepackaged_only": False})
+        do(run, database, case.id, As("sc001"), "accept")
+        do(run, database, case.id, As("sc003"), "review", opinion="材料齐全，同意。")
+    finally:
+        listeners.unregister(reference)
+    written = messages(database, case.id)
+    assert [m.event_seq for m in written] == [1, 2, 3] and sorted(seen) == [1, 2, 3]
+    for message in written:
+        body, expected = message.payload, seen[message.event_seq]
+        assert {k: body["case"][k] for k in ("item", "department", "accepted_by")} == \
+            {k: expected[k] for k in ("item", "department", "accepted_by")}
+        assert [(s["step_id"], s["state"], s["department"], s["handler"], s["opinion"], s["approved"])
+                for s in body["steps"]] == expected["steps"]
+    accepted, reviewed = written[1].payload, written[2].payload
+    assert [(s["step_id"], s["state"]) for s in accepted["steps"]][:2] == [("accept", "completed"), ("review", "ready")]
+    assert reviewed["steps"][1]["state"] == "completed" and reviewed["steps"][1]["opinion"] == "材料齐全，同意。"
+    assert accepted["case"]["accepted_by"] and reviewed["steps"][0]["handler"] == accepted["case"]["accepted_by"]

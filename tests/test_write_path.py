@@ -79,3 +79,21 @@ def test_rows_are_clean_after_writing_and_listeners_read_new_steps_without_a_que
     assert action == "complete" and ids and all(ids) and statements == [] and dirty == set()
     with database.transaction(write=False) as s:
         assert s.get(CaseTask, ids[0]).step_id == "review"
+
+
+def test_a_plain_completion_opens_no_savepoint_and_reads_no_flow_chart(run, database, frozen_clock, company):
+    """With every listener installed, a step that moves no clock and trips no rule: the rules' checks
+    and the new step's watches run without a savepoint, and the 在线解答 and 依申请公开 listeners tell
+    the case is not theirs without reading its flow chart."""
+    case = run(start_case, FOOD, company, As("sc001"), data={"prepackaged_only": False})
+    do(run, database, case.id, As("sc001"), "accept")
+    statements = []
+    record = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(database.engine, "before_cursor_execute", record)
+    try:
+        do(run, database, case.id, As("sc003"), "review")
+    finally:
+        event.remove(database.engine, "before_cursor_execute", record)
+    assert open_steps(database, case.id) == ["inspect"]
+    assert statements and not [s for s in statements if "SAVEPOINT" in s.upper()]
+    assert not [s for s in statements if "process_definition" in s]

@@ -9,7 +9,8 @@ from sqlalchemy import select
 from .. import clock, incidents, notice_texts, notify
 from ..errors import InvalidState
 from ..listeners import Transition
-from ..models import CasePause, InfoConsultation, InfoRequest, ProcessDefinition
+from ..models import CasePause, InfoConsultation, InfoRequest
+from ..service.common import process_key
 from . import publish, service
 
 KEYS = {service.PROCESS_KEY: "政府信息公开申请的环节请在“依申请公开”办理页面办理（各环节有其必填内容）。",
@@ -17,7 +18,7 @@ KEYS = {service.PROCESS_KEY: "政府信息公开申请的环节请在“依申�
 
 
 def _key(t: Transition) -> str:
-    return t.session.get(ProcessDefinition, t.case.definition_id).process_key
+    return process_key(t.session, t.case.definition_id)
 
 
 def on_transition(t: Transition) -> None:

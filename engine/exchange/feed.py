@@ -15,15 +15,17 @@ import urllib.error
 import urllib.request
 import uuid
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import inspect as inspect_row
+from sqlalchemy.orm import Session, aliased
 
-from .. import clock, systemlog
+from .. import clock, rawsql, systemlog
 from ..config import Settings
 from ..errors import InvalidInput, NotFound
 from ..listeners import Transition
-from ..models import Case, CaseTask, Department, FeedMessage, User
+from ..models import Case, CaseTask, Department, FeedMessage, Item, ItemVersion, User
 from ..models.cases import CASE_STATES, TASK_STATES
 from ..service import authority
 
@@ -39,6 +41,26 @@ log = logging.getLogger(__name__)
 
 
 # --- writing: one message per case change, in the change's transaction ------------------------------
+# The message is the case as it stands at the change (a later change must not rewrite an earlier
+# message), so it is built here; from the case row the listener is given and two statements built
+# once (the case's names; its steps with their handlers and departments), written on the cursor.
+
+_FEED = FeedMessage.__table__
+_NAMES = select(
+    select(Item.code).where(Item.id == bindparam("item_id")).scalar_subquery(),
+    select(ItemVersion.name).where(ItemVersion.id == bindparam("version_id")).scalar_subquery(),
+    select(ItemVersion.version).where(ItemVersion.id == bindparam("version_id")).scalar_subquery(),
+    select(Department.code).where(Department.id == bindparam("department_id")).scalar_subquery(),
+    select(Department.name).where(Department.id == bindparam("department_id")).scalar_subquery(),
+    select(User.name).where(User.id == bindparam("accepted_by_id")).scalar_subquery())
+_STEP_COLUMNS = ("id", "step_id", "step_name", "post_code", "department_id", "state", "created_at", "time_limit",
+                 "due_date", "completed_at", "completed_by_id", "form_data", "opinion", "approved", "reason")
+_handler, _department = aliased(User), aliased(Department)
+_STEPS = (select(*(getattr(CaseTask, c) for c in _STEP_COLUMNS), _handler.name, _department.code)
+          .outerjoin(_handler, _handler.id == CaseTask.completed_by_id)
+          .outerjoin(_department, _department.id == CaseTask.department_id)
+          .where(CaseTask.case_id == bindparam("case_id")).order_by(CaseTask.created_at, CaseTask.id))
+
 
 def on_transition(t: Transition) -> None:
     """The listener: an internal flow (督办, 法制审核) is work between offices, not a case to report."""
@@ -46,39 +68,48 @@ def on_transition(t: Transition) -> None:
     if authority.flow_kind(t.session, case.definition_id).internal:
         return
     now = clock.now()
-    t.session.add(FeedMessage(delivery_id=uuid.uuid4().hex, case_id=case.id, case_number=case.number,
-                              event_seq=case.event_count, kind=t.action, payload=payload(t.session, case, t.action),
-                              state="pending", attempts=0, next_attempt_at=now, created_at=now))
+    rawsql.insert_rows(t.session, _FEED, [dict(
+        delivery_id=uuid.uuid4().hex, case_id=case.id, case_number=case.number, event_seq=case.event_count,
+        kind=t.action, payload=payload(t.session, case, t.action), state="pending", attempts=0, next_attempt_at=now,
+        created_at=now)])
 
 
 def _time(value) -> str | None:
     return value.astimezone(clock.LOCAL_TZ).isoformat(timespec="seconds") if value is not None else None
 
 
+def _steps(session: Session, case_id: int) -> list:
+    """The case's task rows (with the handler's name and the department's code) as the database has
+    them, or as this session holds them when a listener changed one and it is not flushed yet."""
+    rows = []
+    held = session.identity_map
+    for row in session.connection().execute(_STEPS, {"case_id": case_id}):
+        task = held.get((CaseTask, (row.id,), None))
+        if task is not None and inspect_row(task).modified:
+            row = SimpleNamespace(**{c: getattr(task, c) for c in _STEP_COLUMNS}, name=row.name, code=row.code)
+        rows.append(row)
+    return rows
+
+
 def payload(session: Session, case: Case, kind: str) -> dict:
     """The case's process and result data as the provincial platform receives them (docs/exchange.md)."""
-    version = case.item_version
-    dept = session.get(Department, case.department_id)
-    with session.no_autoflush:
-        tasks = list(session.scalars(select(CaseTask).where(CaseTask.case_id == case.id)
-                                     .order_by(CaseTask.created_at, CaseTask.id)))
-        ids = {t.completed_by_id for t in tasks if t.completed_by_id} | {case.accepted_by_id} - {None}
-        names = dict(session.execute(select(User.id, User.name).where(User.id.in_(ids))).all()) if ids else {}
-        depts = dict(session.execute(select(Department.id, Department.code).where(
-            Department.id.in_({t.department_id for t in tasks}))).all()) if tasks else {}
+    item_code, version_name, version, dept_code, dept_name, accepted_by = session.connection().execute(_NAMES, dict(
+        item_id=case.item_id, version_id=case.item_version_id, department_id=case.department_id,
+        accepted_by_id=case.accepted_by_id)).one()
+    tasks = _steps(session, case.id)
     external = (case.data or {}).get("external") or {}
     return {
         "format": FORMAT, "kind": kind, "event_seq": case.event_count,
         "case": {
             "number": case.number, "source": case.source or "sunhall", "external_id": case.external_id,
-            "item": {"code": case.item.code, "name": version.name, "version": version.version},
-            "department": {"code": dept.code, "name": dept.name}, "subject": case.subject,
+            "item": {"code": item_code, "name": version_name, "version": version},
+            "department": {"code": dept_code, "name": dept_name}, "subject": case.subject,
             "case_type": case.case_type, "channel": case.channel,
             "applicant": {"type": case.applicant_type, "name": case.applicant_name, "cert_type": case.cert_type,
                           "cert_number": case.cert_number, "contact_name": case.contact_name,
                           "phone": case.contact_phone, "address": case.address},
             "received_at": _time(case.received_at), "accepted_at": _time(case.accepted_at),
-            "accepted_by": external.get("accepted_by") or names.get(case.accepted_by_id),
+            "accepted_by": external.get("accepted_by") or accepted_by,
             "promised_limit": {"days": case.limit_days, "unit": case.limit_unit},
             "deadline": case.deadline.isoformat() if case.deadline else None,
             "paused": case.pause_kind, "paused_days": case.paused_days, "extended_days": case.extended_days,
@@ -89,11 +120,11 @@ def payload(session: Session, case: Case, kind: str) -> dict:
         },
         "materials": external.get("materials") or [],
         "steps": [{
-            "step_id": t.step_id, "name": t.step_name, "post": t.post_code, "department": depts.get(t.department_id),
+            "step_id": t.step_id, "name": t.step_name, "post": t.post_code, "department": t.code,
             "state": t.state, "state_name": TASK_STATES.get(t.state, t.state), "started_at": _time(t.created_at),
             "time_limit": t.time_limit, "due_date": t.due_date.isoformat() if t.due_date else None,
             "completed_at": _time(t.completed_at),
-            "handler": names.get(t.completed_by_id) or (t.form_data or {}).get("handler") if t.completed_at else None,
+            "handler": t.name or (t.form_data or {}).get("handler") if t.completed_at else None,
             "opinion": t.opinion, "approved": t.approved, "reason": t.reason,
         } for t in tasks if t.state != "cancelled"],
     }

@@ -9,13 +9,14 @@ from .. import clock, notice_texts, notify, search
 from ..calendar import load_calendar
 from ..errors import InvalidState
 from ..listeners import Transition
-from ..models import CaseTask, Department, ProcessDefinition, Question, QuestionTurn
+from ..models import CaseTask, Department, Question, QuestionTurn
+from ..service.common import process_key
 from . import turns
 from .service import PROCESS_KEY, of_case, replies
 
 
 def _is_question(t: Transition) -> bool:
-    return t.session.get(ProcessDefinition, t.case.definition_id).process_key == PROCESS_KEY
+    return process_key(t.session, t.case.definition_id) == PROCESS_KEY
 
 
 def _dept(session, code) -> Department | None:

@@ -43,6 +43,20 @@ def specs_for(session: Session, definition_id: int):
                                   settings_of(session).bpmn_max_bytes)
 
 
+_process_keys: dict[tuple[str, int], str] = {}
+
+
+def process_key(session: Session, definition_id: int) -> str:
+    """The process key of a definition version (a version never changes it): read once per version
+    and database, so that a listener can tell its own flows' cases from the others without a query."""
+    key = (str(session.get_bind().url), definition_id)
+    hit = _process_keys.get(key)
+    if hit is None:
+        hit = _process_keys[key] = session.scalar(
+            select(ProcessDefinition.process_key).where(ProcessDefinition.id == definition_id))
+    return hit
+
+
 @dataclass
 class Loaded:
     """A case opened for one command."""
