@@ -56,7 +56,8 @@ class Alert(Base):
     __table_args__ = (Index("ix_supervision_alert_state_level", "state", "level"),
                       Index("ix_supervision_alert_created_id", "created_at", "id", "level"),  # alerts list by keyset; trend
                       Index("ix_supervision_alert_state_created", "state", "created_at", "id"),  # filtered by state
-                      Index("ix_supervision_alert_state_department", "state", "department_id", "level"))  # dashboard lights
+                      Index("ix_supervision_alert_state_department", "state", "department_id", "level"),  # dashboard lights
+                      Index("ix_supervision_alert_state_item", "state", "item_id"))  # dashboard top items; publication alerts
     id: Mapped[int] = mapped_column(primary_key=True)
     rule_id: Mapped[int | None] = mapped_column(ForeignKey("supervision_rule.id"))
     rule_code: Mapped[str] = mapped_column(String(10), index=True)
@@ -102,7 +103,7 @@ class Complaint(Base):
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
     content: Mapped[str] = mapped_column(Text)
     state: Mapped[str] = mapped_column(String(20), default="received")
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)  # quarter reports
     accept_due: Mapped[date | None] = mapped_column(Date)
     handle_due: Mapped[date | None] = mapped_column(Date)
     due_provisional: Mapped[str | None] = mapped_column(String(200))  # why accept_due/handle_due are 预计

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -12,7 +13,8 @@ from sqlalchemy import select
 
 from engine import clock
 from engine.models import Department
-from rules.models import Complaint, Rule, RuleVersion
+from rules import reports
+from rules.models import Alert, Complaint, Rule, RuleVersion
 from rules.reports import parse_period, performance_by_department
 from webapp import create_app
 from webapp.demo.history import load_history
@@ -116,3 +118,34 @@ def test_random_sampling_draws_finished_cases(client, database, history):
     assert 1 <= len(numbers) <= 5 and len(set(numbers)) == len(numbers)
     bad = client.get("/supervision/sampling?draw=1&count=500")
     assert bad.status_code == 422 and "抽查件数" in bad.get_data(as_text=True)
+
+
+def test_dashboard_trend_counts_past_months_once(database, history, monkeypatch):
+    """The trend's months before today are counted once per process; a back-dated alert committed
+    since is added to its month, and a deleted one makes the process count the past afresh."""
+    trend = reports.AlertTrend()
+    with database.transaction(write=False) as s:
+        assert reports.dashboard(s, trend) == reports.dashboard(s)
+    read = []
+    counted = reports._alerts_by_level
+    monkeypatch.setattr(reports, "_alerts_by_level", lambda session, spans, *where: read.append(spans) or counted(
+        session, spans, *where))
+    with database.transaction(write=False) as s:
+        again = reports.dashboard(s, trend)
+    today = reports._at(clock.today())
+    assert read and all(a >= today for spans in read for a, _ in spans)  # only today's alerts were read
+    with database.transaction() as s:
+        alert = Alert(rule_code="C101", level="alarm", message="补录", tags=[], state="resolved",
+                      created_at=clock.now() - timedelta(days=62))
+        s.add(alert)
+    with database.transaction(write=False) as s:
+        added = reports.dashboard(s, trend)
+        assert added == reports.dashboard(s)
+
+    def alarms(data):
+        return sum(next(x["values"] for x in data["trend"]["series"] if x["name"] == "报警"))
+    assert alarms(added) == alarms(again) + 1
+    with database.transaction() as s:
+        s.delete(s.get(Alert, alert.id))
+    with database.transaction(write=False) as s:
+        assert reports.dashboard(s, trend) == reports.dashboard(s) == again

@@ -115,6 +115,7 @@ class InfoEntry(Base):
     __table_args__ = (
         UniqueConstraint("series", "version"),
         Index("ix_info_entry_current", "current", "department_id", "published_at"),
+        Index("ix_info_entry_state", "state"),  # the dashboard's pending publications
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     series: Mapped[str] = mapped_column(String(40), index=True)  # the first version's key, shared by all versions

@@ -64,7 +64,7 @@ class QuestionTurn(Base):
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
     kind: Mapped[str] = mapped_column(String(10))  # answer / dispatch
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    started_on: Mapped[date] = mapped_column(Date)  # the day the period counts from (excluded)
+    started_on: Mapped[date] = mapped_column(Date, index=True)  # the day the period counts from (excluded); quarter reports
     limit_days: Mapped[int] = mapped_column(Integer)
     complex: Mapped[bool] = mapped_column(Boolean, default=False)
     complex_reason: Mapped[str | None] = mapped_column(Text)

@@ -22,9 +22,18 @@ def upgrade() -> None:
     op.create_index("ix_case_task_claimed", "case_task",
                     ["assignee_id", "state", sa.text("coalesce(due_date, '9999-12-31')"), "id"])
     op.create_index("ix_case_pause_kind", "case", ["pause_kind"])  # 已暂停
+    # the supervision dashboard: top items by open alerts, publication alerts; its Q&A and 政务公开 panels
+    op.create_index("ix_supervision_alert_state_item", "supervision_alert", ["state", "item_id"])
+    op.create_index("ix_question_turn_started_on", "question_turn", ["started_on"])
+    op.create_index("ix_complaint_received_at", "complaint", ["received_at"])
+    op.create_index("ix_info_entry_state", "info_entry", ["state"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_info_entry_state", table_name="info_entry")
+    op.drop_index("ix_complaint_received_at", table_name="complaint")
+    op.drop_index("ix_question_turn_started_on", table_name="question_turn")
+    op.drop_index("ix_supervision_alert_state_item", table_name="supervision_alert")
     op.drop_index("ix_case_pause_kind", table_name="case")
     op.drop_index("ix_case_task_claimed", table_name="case_task")
     op.drop_index("ix_case_task_queue", table_name="case_task")

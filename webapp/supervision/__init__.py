@@ -8,13 +8,25 @@ import json
 from datetime import date
 from functools import wraps
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from engine import calendar_notice, clock, incidents
+from engine import calendar_notice, clock, incidents, paging
 from engine.errors import InvalidInput, PermissionDenied, SunhallError
-from engine.models import Case, Department, Item, ProcessDefinition, Question, User
+from engine.models import Case, Department, Item, ItemVersion, ProcessDefinition, Question, User
+from engine.paging import Order
 from engine.service.common import specs_for
 from forms.models import FormVersion
 from rules import complaints, reports
@@ -24,6 +36,7 @@ from rules.replay import replay
 from rules.service import SCOPES, acknowledge, dismiss, open_supervision, resolve, update_rule
 
 from ..db import db_session
+from ..paging import cursor, links
 
 bp = Blueprint("supervision", __name__, url_prefix="/supervision")
 
@@ -51,7 +64,8 @@ def _refused(exc: SunhallError, target: str, **kw):
 @bp.get("")
 @supervisor_only
 def dashboard():
-    data = reports.dashboard(db_session())
+    """The alert trend's past months are counted once per process (:class:`rules.reports.AlertTrend`)."""
+    data = reports.dashboard(db_session(), current_app.extensions.setdefault("sunhall_alert_trend", reports.AlertTrend()))
     return render_template("supervision/dashboard.html", d=data, as_json=lambda v: json.dumps(v, ensure_ascii=False),
                            open_incidents=incidents.open_count(db_session()),
                            calendar_reminder=calendar_notice.missing_next_year_reminder(db_session()))
@@ -67,11 +81,16 @@ def incident_list():
     return render_template("supervision/incidents.html", rows=rows, cases=cases, kinds=incidents.KINDS)
 
 
+ALERT_PAGE = 50
+ALERT_ORDER = (Order(Alert.created_at, desc=True), Order(Alert.id, desc=True))
+
+
 @bp.get("/alerts")
 @supervisor_only
 def alerts():
+    """Newest first, paged by keyset through the (created_at, id) index or (state, created_at, id)."""
     session = db_session()
-    q = select(Alert).order_by(Alert.created_at.desc())
+    q = select(Alert)
     args = request.args
     if args.get("level") in LEVELS:
         q = q.where(Alert.level == args["level"])
@@ -83,12 +102,15 @@ def alerts():
         q = q.where(Alert.rule_code == args["rule"])
     if args.get("origin") in ("own", "external"):  # 外部: alerts on cases reported by departments' own systems
         q = q.outerjoin(Case, Case.id == Alert.case_id).where(reports.origin_filter(args["origin"]))
-    rows = list(session.scalars(q.limit(200)))
+    page = paging.fetch(session, q, ALERT_ORDER, lambda a: (a.created_at, a.id), size=ALERT_PAGE, scalars=True,
+                        **cursor())
+    rows = page.rows
     cases = {c.id: c for c in session.scalars(select(Case).where(Case.id.in_({a.case_id for a in rows if a.case_id})))}
+    departments = list(session.scalars(select(Department).order_by(Department.id)))
     return render_template("supervision/alerts.html", rows=rows, cases=cases, levels=LEVELS, states=ALERT_STATES,
-                           departments=list(session.scalars(select(Department))), args=args,
+                           departments=departments, args=args, pages=links(page),
                            rules=list(session.scalars(select(Rule).order_by(Rule.code))), origins=reports.ORIGINS,
-                           dept_names={d.id: d.name for d in session.scalars(select(Department))})
+                           dept_names={d.id: d.name for d in departments})
 
 
 @bp.post("/alerts/<int:alert_id>/<action>")
@@ -207,7 +229,8 @@ def sampling():
     count = request.args.get("count", 10, type=int)
     chosen = reports.sample_finished(session, count, start, end, request.args.get("item", type=int)) \
         if request.args.get("draw") else []
-    items = [(i.id, i.current_version.name) for i in session.scalars(select(Item).order_by(Item.code))]
+    items = session.execute(select(Item.id, ItemVersion.name).join(ItemVersion, ItemVersion.id == Item.current_version_id)
+                            .order_by(Item.code)).all()
     return render_template("supervision/sampling.html", chosen=chosen, label=label, items=items, args=request.args)
 
 

@@ -197,7 +197,7 @@ def _disclosure_panel():
         pending = checks.pending_publications(session)
         reports = checks.report_deadlines(session, clock.today().year - 1)
         return {"overdue": sum(p.overdue for p in pending), "near": sum(not p.overdue for p in pending),
-                "alerts": len(checks.publication_alerts(session)),
+                "alerts": checks.publication_alert_count(session),
                 "reports_overdue": sum(r.state == "overdue" for r in reports),
                 "reports_due": sum(r.state == "due" for r in reports), "report_year": clock.today().year - 1}
     return {"gk_figures": figures}
