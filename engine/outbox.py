@@ -4,13 +4,14 @@ that failed. Read straight from the tables the senders work on; every requeue is
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import clock, notify, systemlog
 from .errors import InvalidState, NotFound
 from .models import FeedMessage, Notification, User
 from .orgadmin import require_admin
+from .paging import Order, Page, capped_count, fetch
 from .validation import INT_MAX
 
 FEED_STATES = {"pending": "待报送", "sent": "已报送", "dead": "失败（不再重试）"}
@@ -43,31 +44,30 @@ def _id(value) -> bool:
 
 
 def _counts(session: Session, model, states: dict) -> dict[str, int]:
-    rows = dict(session.execute(select(model.state, func.count()).group_by(model.state)).all())
-    return {s: rows.get(s, 0) for s in states}
+    """Each state's count, capped (engine.paging.capped_count): both outboxes grow with the cases."""
+    return {s: capped_count(session, select(model.id).where(model.state == s)) for s in states}
 
 
-def feed_page(session: Session, actor: User, *, state: str | None = None, page: int = 1,
-              size: int = PAGE_SIZE) -> tuple[list[FeedMessage], int, dict[str, int]]:
-    """(messages newest first, how many match, counts by state)."""
+def _page(session: Session, model, state: str | None, states: dict, cursor: dict,
+          size: int) -> tuple[Page, dict[str, int]]:
+    query = select(model)
+    if state in states:
+        query = query.where(model.state == state)
+    page = fetch(session, query, (Order(model.id, desc=True),), lambda m: [m.id], size=size, scalars=True, **cursor)
+    return page, _counts(session, model, states)
+
+
+def feed_page(session: Session, actor: User, *, state: str | None = None, after: str | None = None,
+              before: str | None = None, size: int = PAGE_SIZE) -> tuple[Page, dict[str, int]]:
+    """(a page of messages newest first, after or before a cursor; the counts by state)."""
     require_admin(actor)
-    query = select(FeedMessage)
-    if state in FEED_STATES:
-        query = query.where(FeedMessage.state == state)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.order_by(FeedMessage.id.desc()).offset((max(page, 1) - 1) * size).limit(size))
-    return list(rows), total, _counts(session, FeedMessage, FEED_STATES)
+    return _page(session, FeedMessage, state, FEED_STATES, {"after": after, "before": before}, size)
 
 
-def notification_page(session: Session, actor: User, *, state: str | None = None, page: int = 1,
-                      size: int = PAGE_SIZE) -> tuple[list[Notification], int, dict[str, int]]:
+def notification_page(session: Session, actor: User, *, state: str | None = None, after: str | None = None,
+                      before: str | None = None, size: int = PAGE_SIZE) -> tuple[Page, dict[str, int]]:
     require_admin(actor)
-    query = select(Notification)
-    if state in NOTIFY_STATES:
-        query = query.where(Notification.state == state)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.order_by(Notification.id.desc()).offset((max(page, 1) - 1) * size).limit(size))
-    return list(rows), total, _counts(session, Notification, NOTIFY_STATES)
+    return _page(session, Notification, state, NOTIFY_STATES, {"after": after, "before": before}, size)
 
 
 def requeue_feed(session: Session, actor: User, message_id: int, kind_names: dict | None = None) -> FeedMessage:

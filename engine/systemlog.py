@@ -17,7 +17,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -246,15 +246,3 @@ def verify(session: Session, batch: int = 1000) -> list[SystemLogFinding]:
     elif head_seq != last_seq or head_hash != prev:
         findings.append(SystemLogFinding(None, "日志链末端与记录的链尾不符。"))
     return findings
-
-
-def page(session: Session, *, before_seq: int | None = None, size: int = 100) -> list[SystemEvent]:
-    """Newest first, ``size`` rows older than ``before_seq`` (for the administrator's log page)."""
-    query = select(SystemEvent).order_by(SystemEvent.seq.desc()).limit(size)
-    if before_seq is not None:
-        query = query.where(SystemEvent.seq < before_seq)
-    return list(session.scalars(query))
-
-
-def count(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(SystemEvent)) or 0

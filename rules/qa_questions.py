@@ -8,16 +8,17 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, exists, false, func, or_, select
+from sqlalchemy import and_, exists, false, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from engine import clock, querycode
 from engine.errors import InvalidInput
 from engine.models import Department, Question, QuestionTurn
 from engine.models.qa import QUESTION_STATES
+from engine.paging import Order, Page, capped_count, fetch
 from engine.validation import half_width, sentences
 
-from .qa_report import PAGE_MAX, PER_PAGE, _whole
+from .qa_report import PER_PAGE, _whole
 
 KEYWORD_MAX = 50
 
@@ -40,7 +41,6 @@ class QuestionFilter:
     overdue: bool = False
     forwarded: bool = False
     unexplained: bool = False
-    page: int = 1
 
 
 FLAG_VALUES = {"": False, "0": False, "1": True, "on": True, "true": True}
@@ -75,13 +75,6 @@ def parse_filter(session: Session, args) -> QuestionFilter:
             setattr(f, name, FLAG_VALUES[value])
         else:
             errors[name] = f"“{label}”筛选条件无效。"
-    page = (args.get("page") or "").strip()
-    if page:
-        number = _whole(page, 1, PAGE_MAX)
-        if number is None:
-            errors["page"] = f"页码应为 1 至 {PAGE_MAX} 之间的整数。"
-        else:
-            f.page = number
     if errors:
         raise InvalidInput(sentences(errors.values()), field=next(iter(errors)), errors=errors)
     return f
@@ -91,8 +84,13 @@ def _late_turn(today: date):
     return or_(QuestionTurn.late.is_(True), and_(QuestionTurn.finished_at.is_(None), QuestionTurn.due_date < today))
 
 
-def find_questions(session: Session, f: QuestionFilter, per_page: int | None = None) -> tuple[list[Question], int, int]:
-    """One page of questions, newest first, with their turns; and the total and the page count.
+NEWEST_FIRST = (Order(Question.asked_at, desc=True), Order(Question.id, desc=True))
+
+
+def find_questions(session: Session, f: QuestionFilter, per_page: int | None = None, *, after: str | None = None,
+                   before: str | None = None) -> tuple[Page, int]:
+    """One page of questions, newest first, with their turns, after or before a cursor; and how many
+    match, counted up to engine.paging.COUNT_CAP + 1 (the questions grow with the years).
     逾期: a turn finished late or open past its due date today; 经转发或移交: a turn at the 政府办 for
     forwarding, forwarded to it, or answered and passed on."""
     today, per_page = clock.today(), per_page or PER_PAGE
@@ -113,12 +111,9 @@ def find_questions(session: Session, f: QuestionFilter, per_page: int | None = N
     if f.forwarded:
         q = q.where(exists().where(of_question, or_(QuestionTurn.kind == "dispatch",
                                                     QuestionTurn.outcome.in_(("forwarded", "passed")))))
-    total = session.scalar(select(func.count()).select_from(q.subquery()))
-    pages = max(1, -(-total // per_page))
-    page = min(f.page, pages)
-    rows = list(session.scalars(q.options(selectinload(Question.turns).selectinload(QuestionTurn.department),
-                                          selectinload(Question.turns).selectinload(QuestionTurn.to_department),
-                                          selectinload(Question.department))
-                                .order_by(Question.asked_at.desc(), Question.id.desc())
-                                .limit(per_page).offset((page - 1) * per_page)))
-    return rows, total, pages
+    total = capped_count(session, q.with_only_columns(Question.id))
+    page = fetch(session, q.options(selectinload(Question.turns).selectinload(QuestionTurn.department),
+                                    selectinload(Question.turns).selectinload(QuestionTurn.to_department),
+                                    selectinload(Question.department)),
+                 NEWEST_FIRST, lambda row: [row.asked_at, row.id], size=per_page, scalars=True, after=after, before=before)
+    return page, total

@@ -54,7 +54,7 @@ from .reports import finite, safe_cell
 ARTICLE_9 = "《云南省政务信息查询在线解答管理办法》第九条"
 ACCOUNTABILITY = "对逾期未办又未说明情况的，由监察管理部门予以问责（《云南省政务信息查询在线解答管理办法》第七条、第十条）"
 YEAR_MIN, YEAR_MAX = 2000, 2100
-PER_PAGE, PAGE_MAX = 20, 10000
+PER_PAGE = 20
 
 DEFINITIONS = [
     "统计对象：本季度内开始的办理轮次，即咨询到达某一部门的日期（北京时间）在本季度内；联合答复的咨询在每个部门各计一次，"

@@ -27,6 +27,7 @@ from engine.models import (
 from engine.service import start_case
 
 from .conftest import As, clean_cases
+from .pagerwalk import walk
 from .webhelpers import _csrf, login
 
 
@@ -402,9 +403,13 @@ def test_hostile_input_on_the_admin_pages(hostile_app, database, restore_org):
         html = answer.get_data(as_text=True)
         assert answer.status_code == 422, (path, answer.status_code)
         assert re.search(r"[\u4e00-\u9fff]", html) and "Traceback" not in html
-    for path in ("/admin/users?page=0", "/admin/users?page=abc", "/admin/users?role=king", "/admin/users?active=maybe",
-                 "/admin/outbox?feed=lost", "/admin/users?department=nowhere"):
-        assert client.get(path).status_code == 422, path
+    for path in ("/admin/users?after=abc", "/admin/users?before=W10", "/admin/users?role=king", "/admin/users?active=maybe",
+                 "/admin/outbox?feed=lost", "/admin/outbox?feed_after=%00", "/admin/outbox?notify_before=WyJ4Il0",
+                 "/admin/log?after=WzEsMl0", "/admin/users?department=nowhere"):
+        answer = client.get(path)
+        assert answer.status_code == 422 and "Traceback" not in answer.get_data(as_text=True), path
+    for path in ("/admin/users?page=0", "/admin/users?page=abc", "/admin/outbox?feed_page=-1"):  # old links: ignored
+        assert client.get(path).status_code == 200, path
     assert client.get("/admin/users/%E2%80%AEnobody").status_code == 404
     assert client.get("/admin/org/departments/99999999999").status_code == 404
 
@@ -433,6 +438,44 @@ def test_outbox_lists_and_requeues(app, database, restore_org):
     assert _last_log(database, "notify.requeued").detail["reason"] == "网关返回 500"
     again = client.post(f"/admin/outbox/notifications/{note_id}/requeue", data={"csrf_token": token})
     assert again.status_code == 409 and "只能重新发送" in again.get_data(as_text=True)
+
+
+def _walk(client, url: str, pattern: str, label: str = "") -> list[str]:
+    return walk(lambda u: client.get(u).get_data(as_text=True), url, pattern, label)
+
+
+def test_the_admin_lists_page_by_keyset_showing_every_row_once(app, database, restore_org):
+    from engine import clock
+    from engine.outbox import PAGE_SIZE
+    now = clock.now()
+    with database.transaction() as s:
+        for i in range(PAGE_SIZE * 2 + 3):
+            s.add(FeedMessage(delivery_id=f"p-{i}", case_number=f"XK{i}", kind="case.accepted", payload={},
+                              state="dead" if i % 2 else "sent", attempts=1, next_attempt_at=now, created_at=now))
+            s.add(Notification(channel="sms", recipient="13800000000", subject=f"通知{i}", body="已受理", ref="case:1",
+                               state="failed", attempts=1, created_at=now))
+    try:
+        client = _client(app)
+        with database.transaction(write=False) as s:
+            feed = [str(i) for i in s.scalars(select(FeedMessage.id).order_by(FeedMessage.id.desc()))]
+            dead = [str(i) for i in s.scalars(select(FeedMessage.id).where(FeedMessage.state == "dead")
+                                              .order_by(FeedMessage.id.desc()))]
+            notes = [str(i) for i in s.scalars(select(Notification.id).order_by(Notification.id.desc()))]
+            staff = list(s.scalars(select(User.staff_no).order_by(User.staff_no)))
+            log = [str(n) for n in s.scalars(select(SystemEvent.seq).order_by(SystemEvent.seq.desc()))]
+        assert _walk(client, "/admin/outbox", r'<tr id="feed-(\d+)">', "报送") == feed
+        assert _walk(client, "/admin/outbox?feed=dead&notify=failed", r'<tr id="feed-(\d+)">', "报送") == dead
+        assert _walk(client, "/admin/outbox?feed=dead", r'<tr id="notification-(\d+)">', "通知") == notes
+        assert _walk(client, "/admin/users?active=yes&page=3", r'<tr id="user-([^"]+)">') == staff  # ?page= is ignored
+        assert _walk(client, "/admin/log", r"<tr>\s*<td>(\d+)</td>") == log
+        first = client.get("/admin/outbox").get_data(as_text=True)
+        assert "第 1 /" not in first and 'rel="next"' in first and "首页" not in first
+        supervisors = _walk(client, "/admin/users?role=supervisor", r'<tr id="user-([^"]+)">')
+        assert supervisors == ["jw001", "jw002", "jw003"]
+    finally:
+        with database.transaction() as s:
+            s.execute(delete(FeedMessage).where(FeedMessage.delivery_id.like("p-%")))
+            s.execute(delete(Notification).where(Notification.subject.like("通知%")))
 
 
 # ------------------------------------------------------------------ QA findings (issue 14 review)

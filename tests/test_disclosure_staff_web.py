@@ -688,3 +688,27 @@ def test_appeals_and_report_texts_are_validated_and_kept_by_the_body(app, databa
         row = s.get(InfoReportText, (office_records, 2026))
         assert (row.overview, str(row.charges_amount)) == ("2026年，本机关……", "0.50")
     assert "2026年，本机关……" in text(zf002.get("/workbench/gk/report-text?year=2026"))
+
+
+def test_the_publication_list_pages_by_keyset_showing_every_row_once(app, database, frozen_clock, publications,
+                                                                     monkeypatch):
+    from datetime import date
+
+    from webapp.workbench import publications as staff_publications
+
+    from .pagerwalk import walk
+    monkeypatch.setattr(staff_publications, "PAGE", 4)
+    zjj = dept(database, "zjj")
+    with database.transaction() as s:  # created at the same moment, most of them: the id orders them
+        for n in range(11):
+            s.add(InfoEntry(series=f"p{n}", version=1, current=True, department_id=zjj, state="draft",
+                            category="03", theme="09", doc_kind="other", title=f"第{n}号草稿", written_on=date(2026, 9, 25),
+                            body="正文", attachments=[], channels=[], created_at=clock.now()))
+    with database.transaction(write=False) as s:
+        ids = [str(i) for i in s.scalars(select(InfoEntry.id).where(InfoEntry.department_id == zjj)
+                                         .order_by(InfoEntry.created_at.desc(), InfoEntry.id.desc()))]
+    zj002 = Staff(app, "zj002")
+    assert walk(lambda u: text(zj002.get(u)), "/workbench/gk/publications?page=3", r'<tr id="publication-(\d+)"') == ids
+    for url in ("/workbench/gk/publications?after=abc", "/workbench/gk/requests?before=WyJ4IiwxXQ"):
+        response = zj002.get(url)
+        assert response.status_code == 422 and "翻页参数无效" in text(response), url

@@ -124,10 +124,15 @@ def test_the_catalogue_pages_by_twenty(client, database, run, frozen_clock):
                               channels=[], created_at=clock.now(), published_at=clock.now())
             s.add(entry)
     run(many)
-    first = client.get("/gk/zjj").get_data(as_text=True)
-    assert first.count('data-label="索引号"') == 20 and "第 1 / 2 页" in first and 'href="/gk/zjj?page=2"' in first
-    second = client.get("/gk/zjj?page=2").get_data(as_text=True)
-    assert second.count('data-label="索引号"') == 1 and "共 21 条" in second
+    first = client.get("/gk/zjj?page=2").get_data(as_text=True)  # an old ?page= is ignored
+    assert first.count('data-label="索引号"') == 20 and 'rel="next"' in first and "page=" not in first
+    following = re.search(r'<a href="([^"]+)" rel="next">', first).group(1).replace("&amp;", "&")
+    second = client.get(following).get_data(as_text=True)
+    assert second.count('data-label="索引号"') == 1 and "共 21 条" in second and 'rel="next"' not in second
+    shown = re.findall(r'data-label="索引号">(ZJJ-03-2026-\d{5})<', first + second)
+    assert sorted(set(shown)) == [f"ZJJ-03-2026-{n:05d}" for n in range(21)] and len(shown) == len(set(shown))
+    for cursor in ("after=abc", "before=%00", "after=WyJ4IiwxXQ"):  # not one of ours: the first page
+        assert client.get(f"/gk/zjj?{cursor}").get_data(as_text=True).count('data-label="索引号"') == 20
 
 
 # --- an entry by its 索引号 ----------------------------------------------------------------------------

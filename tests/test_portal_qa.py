@@ -258,7 +258,8 @@ def test_the_keyword_finds_published_questions(client, database, run, library, f
     everything = client.get("/questions").get_data(as_text=True)
     assert f"/questions/{number}" in everything and f"/questions/{other_number}" in everything
     assert everything.index(other_number) < everything.index(number)  # newest answer first
-    for query in ("?q=%00", "?q=" + "x" * 500, "?page=abc", "?page=999999", "?q=不存在的词语组合"):
+    for query in ("?q=%00", "?q=" + "x" * 500, "?page=abc", "?page=999999", "?q=不存在的词语组合",
+                  "?after=abc", "?before=%00", "?page=2&after=WyJ4IiwxXQ"):
         assert client.get("/questions" + query).status_code == 200, query
 
 

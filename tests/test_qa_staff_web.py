@@ -428,6 +428,9 @@ def test_hostile_values_are_refused_in_chinese_and_never_break_the_page(app, dat
         response = sc003.get(url)
         assert response.status_code == 200, url
     assert Staff(app, "jw001").get("/workbench/faq?department=" + HUGE).status_code == 200
+    for url in ("/workbench/questions?after=abc", "/workbench/faq?before=WyJ4IiwxXQ"):  # a cursor not ours
+        response = sc003.get(url)
+        assert response.status_code == 422 and "翻页参数无效" in text(response), url
     for data in ({"department_id": HUGE}, {"department_id": "abc"}, {"item_code": "x" * 500}):
         response = sc003.post("/workbench/questions/new", channel="phone", title="t", content="c", name="n",
                               phone="13800001111", consent_public="1", **data)
@@ -557,3 +560,31 @@ def test_control_characters_in_a_search_or_a_code_are_refused_not_crashed(databa
     with database.transaction(write=False) as s:
         assert qa.item_by_code(s, "\x00\x07") is None
         s.scalars(select(Question).where(qa_questions.matching("ZX\x00 开饭店"))).all()
+
+
+def test_the_question_and_faq_lists_page_by_keyset_showing_every_row_once(app, database, run, categories,
+                                                                          frozen_clock, monkeypatch):
+    """Two to a page: 下一页 after the last row shown, through 待我办理 first and the rest, every row once."""
+    from webapp.portal import faq as public_faq
+    from webapp.workbench import faq as staff_faq
+    from webapp.workbench import questions as staff_questions
+
+    from .pagerwalk import walk
+    for module, name in ((staff_questions, "PAGE"), (staff_faq, "PAGE"), (public_faq, "PER_PAGE")):
+        monkeypatch.setattr(module, name, 2)
+    for n in range(5):
+        _ask(run, department=_dept(database, "scjgj"), title=f"第{n}个问题：食品经营许可要什么材料？")
+    food = categories["food"]
+    for n, day in enumerate((date(2026, 9, 1), date(2026, 9, 1), date(2026, 9, 28), date(2026, 9, 1), date(2026, 8, 3))):
+        run(faq.add_entry, As("sc003"), faq.EntryInput(f"分页条目{n}", f"分页条目{n}？", "解答。", food, valid_from=day))
+    sc003 = Staff(app, "sc003")
+    with database.transaction(write=False) as s:
+        mine = {str(i) for i in s.scalars(select(Question.id).where(Question.department_id == _dept(database, "scjgj")))}
+        entries = [str(i) for i in s.scalars(select(FaqEntry.id).where(FaqEntry.category_id == food)
+                                             .order_by(FaqEntry.valid_from.desc(), FaqEntry.id.desc()))]
+    listed = walk(lambda u: text(sc003.get(u)), "/workbench/questions?page=9", r'<tr id="question-(\d+)"')
+    assert len(listed) == len(set(listed)) and set(listed) >= mine and len(mine) >= 5
+    assert walk(lambda u: text(sc003.get(u)), f"/workbench/faq?category={food}", r'<tr id="entry-(\d+)"') == entries
+    public = app.test_client()
+    shown = walk(lambda u: public.get(u).get_data(as_text=True), f"/faq/category/{food}", r'href="/faq/(\d+)"', "分页")
+    assert shown == entries

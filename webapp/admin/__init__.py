@@ -15,10 +15,12 @@ from engine import calendar as workcal
 from engine import calendar_notice as notices
 from engine import systemlog
 from engine.errors import CalendarMissing, InvalidInput, PermissionDenied
-from engine.models import Department, User
+from engine.models import Department, SystemEvent, User
+from engine.paging import Order, capped_count, fetch
 from engine.validation import half_width
 
 from ..db import db_session
+from ..paging import cursor, links, shown_total
 from .grid import months
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -176,16 +178,6 @@ def change_day(year: int):
 
 # ---------------------------------------------------------------- shared by the administration pages
 
-def page_number(name: str = "page") -> int:
-    """The ``?page=`` of a list (1 when absent); anything but a positive integer is a 422."""
-    raw = half_width(request.args.get(name, "")).strip()
-    if not raw:
-        return 1
-    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 100000:
-        raise InvalidInput(f"页码“{raw[:20]}”无效，应为正整数。")
-    return int(raw)
-
-
 def form_errors(exc: InvalidInput, field: str) -> list[tuple[str, str]]:
     """(field id, message) for the error summary: the service's per-field errors, or its one message."""
     errors = exc.details.get("errors")
@@ -202,25 +194,20 @@ def form_text(*names: str) -> dict:
 # ---------------------------------------------------------------- the system log
 
 LOG_PAGE = 100
+NEWEST_FIRST = (Order(SystemEvent.seq, desc=True),)
 
 
 @bp.get("/log")
 @admin_only
 def log():
-    raw = request.args.get("before", "").strip()
-    before = None
-    if raw:
-        if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
-            raise InvalidInput(f"翻页参数“{raw[:20]}”无效，应为正整数。")
-        before = int(raw)
     session = db_session()
-    rows = systemlog.page(session, before_seq=before, size=LOG_PAGE)
-    older = rows[-1].seq if len(rows) == LOG_PAGE and rows[-1].seq > 1 else None
+    page = fetch(session, select(SystemEvent), NEWEST_FIRST, lambda e: [e.seq], size=LOG_PAGE, scalars=True,
+                 **cursor())
     names = dict(session.execute(select(Department.id, Department.name)).all()) \
-        if any("departments" in (e.detail or {}) for e in rows) else {}
-    return render_template("admin/log.html", rows=rows, older=older, total=systemlog.count(session),
-                           actions=systemlog.ACTIONS, details=lambda e: systemlog.details(e, names),
-                           first_page=before is None)
+        if any("departments" in (e.detail or {}) for e in page.rows) else {}
+    return render_template("admin/log.html", rows=page.rows, pages=links(page),
+                           total=shown_total(capped_count(session, select(SystemEvent.id))),
+                           actions=systemlog.ACTIONS, details=lambda e: systemlog.details(e, names))
 
 
 from . import accounts, org, outbox, tokens, uploads  # noqa: E402,F401  (their routes, on this blueprint)

@@ -9,10 +9,12 @@ from engine import outbox as service
 from engine.errors import InvalidInput
 from engine.exchange import report
 from engine.exchange.report import ACTIONS as EXTERNAL_ACTIONS
+from engine.paging import Page
 from forms.documents import ACTIONS
 
 from ..db import db_session
-from . import admin_only, bp, me, page_number
+from ..paging import CURSOR_ARGS, shown_total
+from . import admin_only, bp, me
 
 #: a feed message's kind is the case log's action: the same names as the case log shows
 KIND_NAMES = {**ACTIONS, **EXTERNAL_ACTIONS, "report": report.SOURCE_LABEL}
@@ -29,19 +31,34 @@ def _state(name: str, states: dict) -> str | None:
     return raw or None
 
 
+def _cursor(prefix: str) -> dict:
+    """One list's cursor: the page has two lists, each paged by its own ``<prefix>_after`` / ``_before``."""
+    return {n: request.args[f"{prefix}_{n}"] for n in CURSOR_ARGS if request.args.get(f"{prefix}_{n}")}
+
+
+def _links(page: Page, prefix: str, anchor: str) -> dict:
+    """首页 / 上一页 / 下一页 of one list, the other list's filter and cursor kept (templates/_pager.html)."""
+    own = {f"{prefix}_{n}" for n in CURSOR_ARGS}
+    args = {k: v for k, v in request.args.items() if k not in own and not k.endswith("_page")}
+
+    def url(**cur):
+        return url_for("admin.outbox", **args, **{f"{prefix}_{k}": v for k, v in cur.items()}) + anchor
+
+    return {"first": url() if not page.first else None, "prev": url(before=page.prev) if page.prev else None,
+            "next": url(after=page.next) if page.next else None}
+
+
 @bp.get("/outbox")
 @admin_only
 def outbox():
     session = db_session()
     feed_state, note_state = _state("feed", service.FEED_STATES), _state("notify", service.NOTIFY_STATES)
-    feed_page, note_page = page_number("feed_page"), page_number("notify_page")
-    feed, feed_total, feed_counts = service.feed_page(session, me(), state=feed_state, page=feed_page)
-    notes, note_total, note_counts = service.notification_page(session, me(), state=note_state, page=note_page)
-    size = service.PAGE_SIZE
-    return render_template("admin/outbox.html", feed=feed, feed_total=feed_total, feed_counts=feed_counts,
-                           notes=notes, note_total=note_total, note_counts=note_counts, feed_state=feed_state or "",
-                           note_state=note_state or "", feed_page=feed_page, note_page=note_page,
-                           feed_pages=max(1, -(-feed_total // size)), note_pages=max(1, -(-note_total // size)),
+    feed, feed_counts = service.feed_page(session, me(), state=feed_state, **_cursor("feed"))
+    notes, note_counts = service.notification_page(session, me(), state=note_state, **_cursor("notify"))
+    return render_template("admin/outbox.html", feed=feed.rows, feed_counts={s: shown_total(n) for s, n in feed_counts.items()},
+                           notes=notes.rows, note_counts={s: shown_total(n) for s, n in note_counts.items()},
+                           feed_state=feed_state or "", note_state=note_state or "",
+                           feed_links=_links(feed, "feed", "#feed"), note_links=_links(notes, "notify", "#notifications"),
                            feed_states=service.FEED_STATES, note_states=service.NOTIFY_STATES, channels=service.CHANNELS,
                            kinds=KIND_NAMES, ref_label=service.ref_label, delivery=_delivery())
 

@@ -46,13 +46,16 @@ from engine.disclosure.codes import (
 )
 from engine.errors import NotFound, SunhallError
 from engine.models import Department, InfoEntry, InfoGuide, InfoReportText
+from engine.paging import Order, Page, fetch
 from forms import materials, online
 from forms.models import CaseDocument
 from rules import disclosure_report as annual
 
 from ..db import db_session
-from . import PER_PAGE, _page_number, bp
+from ..paging import links
+from . import PER_PAGE, bp
 from .downloads import attachment
+from .faq import checked_cursor
 from .track import DOCX
 
 GRANTS = "gk_requests"  # the requests this browser opened with their 查询码 (InfoRequest ids)
@@ -90,11 +93,16 @@ def _context() -> dict:
             "MEDIA": MEDIA, "DELIVERIES": DELIVERIES, "PUBLISH_CHANNELS": PUBLISH_CHANNELS, "LAW": LAW, "GK_CHANNELS": CHANNELS}
 
 
-def _page(session, stmt) -> tuple[list, int, int, int]:
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
-    page = min(_page_number(), pages)
-    return list(session.scalars(stmt.limit(PER_PAGE).offset((page - 1) * PER_PAGE))), total, page, pages
+#: the column's order, newest first (engine.disclosure.publish.public_entries); a published entry has its published_at
+NEWEST_FIRST = (Order(func.coalesce(InfoEntry.published_at, InfoEntry.created_at), desc=True),
+                Order(InfoEntry.id, desc=True))
+
+
+def _page(session, stmt) -> tuple[Page, int]:
+    stmt = stmt.order_by(None)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    return fetch(session, stmt, NEWEST_FIRST, lambda e: [e.published_at or e.created_at, e.id], size=PER_PAGE,
+                 scalars=True, **checked_cursor(NEWEST_FIRST)), total
 
 
 def _counts(session, column, department_id: int | None = None) -> dict[str, int]:
@@ -135,8 +143,8 @@ def gk_entries():
     session = db_session()
     chosen = _chosen()
     stmt = publish.public_entries(None, chosen.get("category"), chosen.get("theme"))
-    entries, total, page, pages = _page(session, stmt)
-    return render_template("portal/gk_entries.html", entries=entries, total=total, page=page, pages=pages,
+    page, total = _page(session, stmt)
+    return render_template("portal/gk_entries.html", entries=page.rows, total=total, pages=links(page),
                            chosen=chosen, themes=_counts(session, "theme"), categories=_counts(session, "category"),
                            **_context())
 
@@ -147,10 +155,9 @@ def gk_body(code: str):
     session = db_session()
     body = _body_or_404(session, code)
     chosen = _chosen()
-    entries, total, page, pages = _page(session, publish.public_entries(body.id, chosen.get("category"),
-                                                                        chosen.get("theme")))
-    return render_template("portal/gk_body.html", body=body, guide=session.get(InfoGuide, body.id), entries=entries,
-                           total=total, page=page, pages=pages, chosen=chosen,
+    page, total = _page(session, publish.public_entries(body.id, chosen.get("category"), chosen.get("theme")))
+    return render_template("portal/gk_body.html", body=body, guide=session.get(InfoGuide, body.id), entries=page.rows,
+                           total=total, pages=links(page), chosen=chosen,
                            categories=_counts(session, "category", body.id), themes=_counts(session, "theme", body.id),
                            **_context())
 

@@ -6,21 +6,37 @@ from __future__ import annotations
 from flask import abort, render_template
 from sqlalchemy import func, select
 
+from engine.errors import InvalidInput
 from engine.models import FaqCategory, FaqEntry, Item
+from engine.paging import Order, Page, decode, fetch
 from engine.qa import faq
 from engine.service import public
 
 from ..db import db_session
-from . import PER_PAGE, _page_number, bp, item_or_404
+from ..paging import cursor, links
+from . import PER_PAGE, bp, item_or_404
 
 ITEM_QUESTIONS = 10  # the newest published questions shown on an item's 网上咨询
+NEWEST_FIRST = (Order(FaqEntry.valid_from, desc=True), Order(FaqEntry.id, desc=True))  # engine.qa.faq.NEWEST_FIRST
 
 
-def _entries_page(session, stmt, page: int) -> tuple[list[FaqEntry], int, int, int]:
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
-    page = min(page, pages)
-    return list(session.scalars(stmt.limit(PER_PAGE).offset((page - 1) * PER_PAGE))), total, page, pages
+def checked_cursor(order) -> dict:
+    """The request's cursor (webapp.paging.cursor), or none, the first page, when it is not one of
+    ours: the column ignores a malformed filter rather than refusing it."""
+    given = cursor()
+    try:
+        for value in given.values():
+            decode(value, order)
+    except InvalidInput:
+        return {}
+    return given
+
+
+def _entries_page(session, stmt) -> tuple[Page, int]:
+    stmt = stmt.order_by(None)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    return fetch(session, stmt, NEWEST_FIRST, lambda e: [e.valid_from, e.id], size=PER_PAGE, scalars=True,
+                 **checked_cursor(NEWEST_FIRST)), total
 
 
 def _shown(nodes: list[faq.Node]) -> list[faq.Node]:
@@ -33,10 +49,10 @@ def _shown(nodes: list[faq.Node]) -> list[faq.Node]:
 def _library(category: FaqCategory | None):
     session = db_session()
     stmt = faq.entries_query(session, category_id=category.id if category else None)
-    entries, total, page, pages = _entries_page(session, stmt, _page_number())
+    page, total = _entries_page(session, stmt)
     return render_template("portal/faq.html", tree=_shown(faq.tree(session, faq.counts_by_category(session))),
                            category=category, trail=faq.path(session, category.id) if category else [],
-                           entries=entries, total=total, page=page, pages=pages)
+                           entries=page.rows, total=total, pages=links(page))
 
 
 @bp.get("/faq")

@@ -16,13 +16,16 @@ from engine import search as index
 from engine.errors import InvalidState, NotFound, SunhallError
 from engine.models import Question
 from engine.models.qa import QUESTION_STATES
+from engine.paging import Order, fetch
 from engine.qa import faq
 from engine.qa import service as qa
 from engine.service import public
 from rules import complaints
 
 from ..db import db_session
+from ..paging import CURSOR_ARGS, links
 from . import PER_PAGE, _page_number, _row_id, bp
+from .faq import checked_cursor
 
 GRANTS = "questions"  # the questions this browser opened with their 查询码 (ids)
 RECEIPT = "question_receipt"  # the receipt to show once: {"id", "number", "code"}
@@ -57,24 +60,36 @@ def _granted_question(number: str) -> Question:
 
 # --- the list --------------------------------------------------------------------------------------
 
-def _published_page(session, keyword: str, page: int, item=None):
-    """(questions, total, page, pages): by the search index when a keyword is given, else newest first;
-    an item's questions (few) with every word of the keyword in their title or content."""
+#: the list's order, newest answer first (engine.qa.service.public_questions); a closed question has its answered_at
+NEWEST_ANSWER = (Order(func.coalesce(Question.answered_at, Question.asked_at), desc=True), Order(Question.id, desc=True))
+
+
+def _search_links(page: int, pages: int) -> dict:
+    """The pager of a keyword's results: the search index ranks them and pages by number (engine.search)."""
+    args = {k: v for k, v in request.args.items() if k not in ("page", *CURSOR_ARGS)}
+    return {"first": url_for("portal.questions", **args) if page > 1 else None,
+            "prev": url_for("portal.questions", **args, page=page - 1) if page > 1 else None,
+            "next": url_for("portal.questions", **args, page=page + 1) if page < pages else None}
+
+
+def _published_page(session, keyword: str, item=None) -> tuple[list[Question], int, dict]:
+    """(questions, total, pager links): by the search index when a keyword is given, else newest
+    first; an item's questions (few) with every word of the keyword in their title or content."""
     if keyword and item is None:
-        results = index.query(session, keyword, source="qa", page=page, per_page=PER_PAGE)
+        results = index.query(session, keyword, source="qa", page=_page_number(), per_page=PER_PAGE)
         numbers = [hit.ref for hit in results.hits]
         found = {q.number: q for q in session.scalars(qa.public_questions(session).where(
             Question.number.in_(numbers)))} if numbers else {}
-        return [found[n] for n in numbers if n in found], results.total, results.page, results.pages
-    stmt = qa.public_questions(session) if item is None else faq.questions_about(session, item)
+        return [found[n] for n in numbers if n in found], results.total, _search_links(results.page, results.pages)
+    stmt = (qa.public_questions(session) if item is None else faq.questions_about(session, item)).order_by(None)
     if item is not None:
         for word in keyword.split():
             stmt = stmt.where(or_(Question.title.contains(word, autoescape=True),
                                   Question.content.contains(word, autoescape=True)))
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
-    page = min(page, pages)
-    return list(session.scalars(stmt.limit(PER_PAGE).offset((page - 1) * PER_PAGE))), total, page, pages
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    page = fetch(session, stmt, NEWEST_ANSWER, lambda q: [q.answered_at or q.asked_at, q.id], size=PER_PAGE,
+                 scalars=True, **checked_cursor(NEWEST_ANSWER))
+    return page.rows, total, links(page)
 
 
 @bp.get("/questions")
@@ -84,10 +99,9 @@ def questions():
     session = db_session()
     keyword = index.clean_query(request.args.get("q", ""))
     item = _asked_item()
-    rows, total, page, pages = _published_page(session, keyword, _page_number(), item)
-    chosen = {k: v for k, v in (("q", keyword), ("item", item.code if item else "")) if v}
-    return render_template("portal/questions.html", rows=rows, total=total, page=page, pages=pages, q=keyword,
-                           item=item, chosen=chosen, replies=qa.replies)
+    rows, total, pages = _published_page(session, keyword, item)
+    return render_template("portal/questions.html", rows=rows, total=total, pages=pages, q=keyword, item=item,
+                           replies=qa.replies)
 
 
 # --- asking ----------------------------------------------------------------------------------------

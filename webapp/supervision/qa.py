@@ -20,6 +20,7 @@ from rules import complaints, qa_report
 from rules import qa_questions as question_list
 
 from ..db import db_session
+from ..paging import cursor, links, shown_total
 from . import bp, me, supervisor_only
 
 
@@ -35,13 +36,14 @@ def qa_questions():
     session = db_session()
     errors: dict[str, str] = {}
     try:
-        f = question_list.parse_filter(session, request.args)
-        rows, total, pages = question_list.find_questions(session, f)
-    except InvalidInput as exc:
+        page, total = question_list.find_questions(session, question_list.parse_filter(session, request.args),
+                                                   **cursor())
+        rows, total, pages = page.rows, shown_total(total), links(page)
+    except InvalidInput as exc:  # a filter or a cursor that is not one of ours: the message on its field
         g.db_rollback = True
         errors = dict(exc.details.get("errors") or {exc.details.get("field") or "_form": exc.message})
-        f, rows, total, pages = question_list.QuestionFilter(), [], 0, 1
-    return render_template("supervision/qa_list.html", rows=rows, total=total, pages=pages, page=min(f.page, pages),
+        rows, total, pages = [], "0", {}
+    return render_template("supervision/qa_list.html", rows=rows, total=total, pages=pages,
                            args=request.args, errors=errors, states=QUESTION_STATES, kinds=TURN_KINDS,
                            outcomes=TURN_OUTCOMES, channels=QUESTION_CHANNELS, today=clock.today(),
                            overdue=qa_turns.overdue,

@@ -12,7 +12,7 @@ from flask import flash, g, make_response, redirect, render_template, request, u
 from flask import session as cookie
 from flask_login import login_required
 from sqlalchemy import case as when
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
 from engine import clock, legaltime
 from engine.calendar import load_calendar
@@ -31,6 +31,7 @@ from engine.disclosure.codes import (
 from engine.errors import Conflict, InvalidInput, InvalidState, NotFound, PermissionDenied, SunhallError
 from engine.models import Case, CaseEvent, CaseExtension, CaseTask, Department, InfoRequest, User
 from engine.models.cases import PAUSE_KINDS
+from engine.paging import Order, capped_count, fetch
 from engine.service import decide_extension, request_extension, withdraw
 from engine.service.common import can_work
 from engine.service.operations import may_approve_extension
@@ -39,6 +40,7 @@ from forms import documents
 from rules import replay
 
 from ..db import db_session
+from ..paging import cursor, links, shown_total
 from . import bp
 from .common import form_int, me, workable
 from .faq import row_id
@@ -108,16 +110,16 @@ def gk_requests():
         stmt = stmt.where(InfoRequest.answer_type == answer)
     if keyword:
         stmt = stmt.where(_keyword(keyword))
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    pages = max(1, -(-total // PAGE))
-    page = min(max(1, args.get("page", 1, type=int)), pages)
-    order = [when((InfoRequest.id.in_(list(todo)), 0), else_=1)] if todo else []
-    rows = list(session.scalars(stmt.order_by(*order, InfoRequest.received_at.desc(), InfoRequest.id.desc())
-                                .limit(PAGE).offset((page - 1) * PAGE)))
+    total = capped_count(session, stmt.with_only_columns(InfoRequest.id))
+    order = (Order(when((InfoRequest.id.in_(list(todo)), 1), else_=0), desc=True),  # 待我办理 first
+             Order(InfoRequest.received_at, desc=True), Order(InfoRequest.id, desc=True))
+    page = fetch(session, stmt, order, lambda r: [int(r.id in todo), r.received_at, r.id], size=PAGE, scalars=True,
+                 **cursor())
+    rows = page.rows
     may_register = any(p.code == "window" and p.department_id == user.department_id for p in user.posts) \
         and any(d.id == user.department_id for d in gk.bodies(session))
     return render_template(
-        "workbench/gk_requests.html", rows=rows, todo=todo, total=total, page=page, pages=pages, state=state,
+        "workbench/gk_requests.html", rows=rows, todo=todo, total=shown_total(total), pages=links(page), state=state,
         filters=FILTERS, channel=channel, channels=CHANNELS, answer=answer, answer_types=ANSWER_TYPES,
         keyword=keyword, stage=lambda r: gk.stage(session, r), late=late, today=clock.today(),
         may_register=may_register, todo_count=len(todo))

@@ -13,15 +13,18 @@ from sqlalchemy import func, or_, select
 from engine import clock
 from engine.errors import InvalidInput, InvalidState, NotFound, PermissionDenied
 from engine.models import Department, FaqCategory, FaqEntry, Item
+from engine.paging import Order, fetch
 from engine.qa import faq as library
 from engine.qa import service as qa
 from engine.validation import half_width
 
 from ..db import db_session
+from ..paging import cursor, links
 from . import bp
 from .common import form_int, me
 
 PAGE = 20
+NEWEST_FIRST = (Order(FaqEntry.valid_from, desc=True), Order(FaqEntry.id, desc=True))  # engine.qa.faq.NEWEST_FIRST
 STATES = {"shown": "展示中", "pending": "未到展示日期", "withdrawn": "已停止展示"}
 KEYWORD_MAX = 50
 
@@ -82,11 +85,10 @@ def faq_entries():
         like = "%" + keyword.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         stmt = stmt.where(or_(FaqEntry.title.like(like, escape="\\"), FaqEntry.question.like(like, escape="\\")))
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    pages = max(1, -(-total // PAGE))
-    page = min(max(1, args.get("page", 1, type=int)), pages)
-    rows = list(session.scalars(stmt.order_by(*library.NEWEST_FIRST).limit(PAGE).offset((page - 1) * PAGE)))
+    page = fetch(session, stmt, NEWEST_FIRST, lambda e: [e.valid_from, e.id], size=PAGE, scalars=True, **cursor())
+    rows = page.rows
     items = {i.id: i for i in session.scalars(select(Item).where(Item.id.in_({r.item_id for r in rows if r.item_id})))}
-    return render_template("workbench/faq_list.html", rows=rows, total=total, page=page, pages=pages, state=state,
+    return render_template("workbench/faq_list.html", rows=rows, total=total, pages=links(page), state=state,
                            states=STATES, state_of=lambda e: state_of(e, today), keyword=keyword, category=category,
                            department=department, tree=library.tree(session), items=items,
                            paths={r.id: library.path(session, r.category_id) for r in rows},

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
 from flask_login import login_required
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from engine import clock, legaltime
 from engine.calendar import load_calendar
@@ -21,6 +21,7 @@ from engine.disclosure import service as gk
 from engine.disclosure.codes import CATEGORIES, DOC_KINDS, ENTRY_STATES, INDEX_RULE, PUBLISH_CHANNELS, THEMES
 from engine.errors import Conflict, InvalidInput, InvalidState, NotFound, PermissionDenied, SunhallError
 from engine.models import CaseEvent, CaseTask, Department, InfoEntry, User
+from engine.paging import Order, capped_count, fetch
 from engine.service.authority import sees_all
 from engine.validation import INT_MAX
 from forms import documents, materials
@@ -28,10 +29,12 @@ from rules import replay
 
 from ..db import db_session
 from ..instance import upload_dir
+from ..paging import cursor, links, shown_total
 from . import bp
 from .common import me
 
 PAGE = 20
+NEWEST_FIRST = (Order(InfoEntry.created_at, desc=True), Order(InfoEntry.id, desc=True))
 STEPS = ("draft", "secrecy", "third_party", "publish")
 FILE_TYPES = (".pdf", ".docx", ".xlsx", ".jpg", ".jpeg", ".png")
 FILE_FOLDER = "gk"  # under the instance's uploads; an entry's ``stored`` is relative to the instance folder
@@ -83,14 +86,12 @@ def gk_publications():
         stmt = stmt.where(InfoEntry.state == state)
     else:
         state = ""
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    pages = max(1, -(-total // PAGE))
-    page = min(max(1, args.get("page", 1, type=int)), pages)
-    rows = list(session.scalars(stmt.order_by(InfoEntry.created_at.desc(), InfoEntry.id.desc())
-                                .limit(PAGE).offset((page - 1) * PAGE)))
+    total = capped_count(session, stmt.with_only_columns(InfoEntry.id))
+    page = fetch(session, stmt, NEWEST_FIRST, lambda e: [e.created_at, e.id], size=PAGE, scalars=True, **cursor())
+    rows = page.rows
     body = session.get(Department, user.department_id) if user.department_id else None
     return render_template(
-        "workbench/gk_publications.html", rows=rows, total=total, page=page, pages=pages, state=state,
+        "workbench/gk_publications.html", rows=rows, total=shown_total(total), pages=links(page), state=state,
         filters=STATE_FILTERS, states=ENTRY_STATES, categories=CATEGORIES, late=lambda e: publish.late(session, e),
         sees_all=sees_all(user), bodies=bodies, department=department, body=body if body in bodies else None,
         may_draft=body in bodies and user.holds("handle", body.id) if body else False,

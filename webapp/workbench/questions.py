@@ -9,18 +9,20 @@ from flask import flash, g, make_response, redirect, render_template, request, u
 from flask import session as cookie
 from flask_login import login_required
 from sqlalchemy import case as when
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from engine import clock
 from engine.errors import Conflict, PermissionDenied, SunhallError
 from engine.models import CaseTask, Department, FaqEntry, Question, User
 from engine.models.qa import QUESTION_CHANNELS, QUESTION_STATES, TURN_KINDS, TURN_OUTCOMES
+from engine.paging import Order, capped_count, fetch
 from engine.qa import faq
 from engine.qa import service as qa
 from engine.qa import turns as clocks
 from rules import qa_questions
 
 from ..db import db_session
+from ..paging import cursor, links, shown_total
 from . import bp
 from .common import me, workable
 from .faq import may_edit, row_id
@@ -64,14 +66,13 @@ def questions():
     todo = workable(session, user, Question)
     visible_todo = set(session.scalars(stmt.with_only_columns(Question.id).where(Question.id.in_(list(todo))))) \
         if todo else set()
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    pages = max(1, -(-total // PAGE))
-    page = min(max(1, request.args.get("page", 1, type=int)), pages)
-    order = [when((Question.id.in_(list(todo)), 0), else_=1)] if todo else []
-    rows = list(session.scalars(stmt.order_by(*order, Question.asked_at.desc(), Question.id.desc())
-                                .limit(PAGE).offset((page - 1) * PAGE)))
-    return render_template("workbench/questions.html", rows=rows, todo=todo, todo_count=len(visible_todo),
-                           total=total, page=page, pages=pages, state=state, states=QUESTION_STATES, keyword=keyword,
+    total = capped_count(session, stmt.with_only_columns(Question.id))
+    order = (Order(when((Question.id.in_(list(todo)), 1), else_=0), desc=True),  # 待我办理 first
+             Order(Question.asked_at, desc=True), Order(Question.id, desc=True))
+    page = fetch(session, stmt, order, lambda q: [int(q.id in todo), q.asked_at, q.id], size=PAGE, scalars=True,
+                 **cursor())
+    return render_template("workbench/questions.html", rows=page.rows, todo=todo, todo_count=len(visible_todo),
+                           total=shown_total(total), pages=links(page), state=state, states=QUESTION_STATES, keyword=keyword,
                            channels=QUESTION_CHANNELS, turn_of=lambda q: turn_of(q, user), overdue=clocks.overdue,
                            today=clock.today())
 
