@@ -172,12 +172,13 @@ def person_id(r: random.Random) -> str:
 
 
 def typed_value(spec: dict | None, name: str, r: random.Random) -> str:
-    """What a member of staff types into an empty field of this kind."""
+    """What a member of staff types into an empty field of this kind (a fine within the demo's
+    discretion range for the first severity offered, 50,000–65,000 元, which the rule A021 enforces)."""
     kind = (spec or {}).get("type", "text")
     today = date.today()
     if spec and spec.get("format") in FORMATS:
         return FORMATS[spec["format"]]
-    return {"id_card": person_id(r), "phone": f"139{r.randint(10000000, 99999999)}", "money": str(r.randint(1, 50) * 1000),
+    return {"id_card": person_id(r), "phone": f"139{r.randint(10000000, 99999999)}", "money": str(r.randint(50, 65) * 1000),
             "number": str(r.randint(1, 9)), "date": today.isoformat(), "address": "阳光县城关镇人民路 12 号",
             "long_text": "经核查，材料齐全，符合法定形式。", "uscc": "91530930MA6N8X0Q31"}.get(kind, "已核实")
 
