@@ -56,7 +56,7 @@ from engine.certificates import id_check_char  # noqa: E402
 from webapp.demo.county import DEMO_PASSWORD, USERS  # noqa: E402
 
 SUNHALL = str(Path(sys.executable).parent / "sunhall")
-DEFAULT_DB = "postgresql+psycopg://postgres@127.0.0.1:5432/h7_bench"
+DEFAULT_DB = "postgresql+psycopg://postgres@127.0.0.1:5432/sunhall_http_bench"
 PG_LOG = Path("/var/log/postgresql/postgresql-15-main.log")
 TARGET_MS = 50.0
 TABS = ("todo", "done", "due_soon", "overdue", "paused")
@@ -620,14 +620,14 @@ def free_port() -> int:
 def prepare_database(args) -> tuple[str, Path]:
     """A fresh database with the demo county (and history or generated cases), or the one given."""
     if args.use_existing:
-        instance = Path(args.instance_dir or f"/tmp/h7_http_{_dbname(args.use_existing)}")
+        instance = Path(args.instance_dir or f"/tmp/sunhall_http_{_dbname(args.use_existing)}")
         instance.mkdir(parents=True, exist_ok=True)
         return args.use_existing, instance
     url = args.postgres or DEFAULT_DB
     name = _dbname(url)
     if name in ("test", "postgres", "template0", "template1"):
         raise SystemExit(f"refusing to recreate the database {name}")
-    instance = Path(args.instance_dir or f"/tmp/h7_http_{name}")
+    instance = Path(args.instance_dir or f"/tmp/sunhall_http_{name}")
     subprocess.run(["rm", "-rf", str(instance)], check=True)
     instance.mkdir(parents=True)
     parts = urlsplit(_pg_url(url))
@@ -836,7 +836,7 @@ def main(argv=None) -> int:
     ap.add_argument("--history", action="store_true", help="load the demo's year of history (sunhall demo --history)")
     ap.add_argument("--cases", type=int, default=0, help="generate this many cases with bench/generate.py")
     ap.add_argument("--open-per-department", type=int, default=10000)
-    ap.add_argument("--instance-dir", help="the server's instance folder (documents; default /tmp/h7_http_<db>)")
+    ap.add_argument("--instance-dir", help="the server's instance folder (documents; default /tmp/sunhall_http_<db>)")
     ap.add_argument("--staff", type=int, default=8)
     ap.add_argument("--public", type=int, default=6)
     ap.add_argument("--supervisors", type=int, default=2)

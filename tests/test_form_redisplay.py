@@ -138,3 +138,18 @@ def test_a_required_multi_select_left_empty_is_refused(client, database, food_ca
     page = response.get_data(as_text=True)
     assert response.status_code in (400, 422) and "经营项目：必填。" in page, page[:2000]
     assert open_steps(database, food_case.id) == ["accept"]
+
+
+def test_a_step_already_completed_is_a_conflict_not_a_refusal(client, database, food_case):
+    """A second POST of a step done meanwhile (a colleague at the same post, or another tab) hears that
+    the step is done, with 409, not that the step is not theirs."""
+    login(client, "sc001")
+    accept = task_id(database, food_case.id, "accept")
+    page = client.get(f"/cases/{food_case.id}").get_data(as_text=True)  # the page the second POST comes from
+    version = re.search(r'name="version" value="(\d+)"', page).group(1)
+    fields = dict(APPLICATION, categories=TICKS, **{"categories.present": "1"})
+    assert _complete(client, food_case.id, accept, fields).status_code == 302
+    again = client.post(f"/cases/{food_case.id}/tasks/{accept}/complete", data={
+        "csrf_token": _csrf(page), "version": version, "decision": "agree", "opinion": "同意。", **fields})
+    assert again.status_code == 409 and "已办理完毕" in again.get_data(as_text=True)
+    assert "accept" not in open_steps(database, food_case.id)

@@ -24,7 +24,7 @@ from engine.calendar import load_calendar
 from engine.certificates import CERT_TYPES
 from engine.disclosure import publish as gk_publish
 from engine.disclosure import service as gk
-from engine.errors import InvalidInput, PermissionDenied, SunhallError
+from engine.errors import Conflict, InvalidInput, PermissionDenied, SunhallError
 from engine.exchange import report
 from engine.models import (
     Case,
@@ -211,9 +211,12 @@ def _must_handle(session, case, task_id: int | None = None) -> None:
     off the step hears "not yours", not that a number was badly written."""
     user = me()
     task = session.get(CaseTask, task_id) if task_id is not None else None
-    if task is not None and task.case_id == case.id and task.state == "ready":
-        require_can_work(user, task)
-        return
+    if task is not None and task.case_id == case.id:
+        if task.state == "ready":
+            require_can_work(user, task)
+            return
+        if user.holds(task.post_code, task.department_id):  # a colleague at the same post was quicker
+            raise Conflict(f"“{task.step_name}”已办理完毕（可能已由同岗位的同事办理），请刷新页面查看办件的当前环节。")
     tasks = _open_tasks(session, case)
     task = next((t for t in tasks if t.id == task_id), None)
     if task is not None:
