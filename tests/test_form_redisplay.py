@@ -151,5 +151,5 @@ def test_a_step_already_completed_is_a_conflict_not_a_refusal(client, database, 
     assert _complete(client, food_case.id, accept, fields).status_code == 302
     again = client.post(f"/cases/{food_case.id}/tasks/{accept}/complete", data={
         "csrf_token": _csrf(page), "version": version, "decision": "agree", "opinion": "同意。", **fields})
-    assert again.status_code == 409 and "已办理完毕" in again.get_data(as_text=True)
+    assert again.status_code == 409 and "该环节已办理或已被退回" in again.get_data(as_text=True)
     assert "accept" not in open_steps(database, food_case.id)

@@ -77,7 +77,10 @@ class Loaded:
         for task in self.open_tasks:
             if task.id == task_id:
                 return task
-        raise StaleCase("该环节已办理或已被退回，请刷新后查看办件的最新状态。")
+        raise StaleCase(STEP_GONE)
+
+
+STEP_GONE = "该环节已办理或已被退回，请刷新后查看办件的最新状态。"
 
 
 # statements of the hot path, built once: constructing SQLAlchemy expressions costs more than running them

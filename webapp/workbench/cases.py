@@ -24,7 +24,7 @@ from engine.calendar import load_calendar
 from engine.certificates import CERT_TYPES
 from engine.disclosure import publish as gk_publish
 from engine.disclosure import service as gk
-from engine.errors import Conflict, InvalidInput, PermissionDenied, SunhallError
+from engine.errors import InvalidInput, PermissionDenied, StaleCase, SunhallError
 from engine.exchange import report
 from engine.models import (
     Case,
@@ -54,7 +54,7 @@ from engine.service import (
     transfer,
     withdraw,
 )
-from engine.service.common import can_work, require_can_work, running_for
+from engine.service.common import STEP_GONE, can_work, require_can_work, running_for
 from engine.service.operations import MAX_SPECIAL_DAYS, may_approve_extension, special_procedures_of
 from forms import documents, materials
 from forms.models import CaseDocument, CaseMaterial
@@ -216,7 +216,7 @@ def _must_handle(session, case, task_id: int | None = None) -> None:
             require_can_work(user, task)
             return
         if user.holds(task.post_code, task.department_id):  # a colleague at the same post was quicker
-            raise Conflict(f"“{task.step_name}”已办理完毕（可能已由同岗位的同事办理），请刷新页面查看办件的当前环节。")
+            raise StaleCase(STEP_GONE)  # what the service says of it
     tasks = _open_tasks(session, case)
     task = next((t for t in tasks if t.id == task_id), None)
     if task is not None:
