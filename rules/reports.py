@@ -288,8 +288,8 @@ def performance_by_step(session: Session, start: date, end: date, by: str = "ste
                 setattr(row, name, getattr(row, name) + value)
             row.days_total += days
             row.days_count += tasks
+    calendar = load_calendar(session) if edges else None
     for a, b in edges:
-        calendar = load_calendar(session)
         tasks = session.execute(select(CaseTask, Case.item_id, Case.source).join(Case, Case.id == CaseTask.case_id).where(
             CaseTask.completed_at >= _at(a), CaseTask.completed_at < _at(b),
             CaseTask.state.in_(("completed", "returned")), _citizens(session), origin_filter(origin))).all()
